@@ -1,0 +1,51 @@
+"""Small helpers the book's pages share: the reconstructed-data banner, glue, skips."""
+
+from __future__ import annotations
+
+from IPython.display import Markdown, display
+
+from .io import Study
+
+
+def banner(study: Study) -> None:
+    """Show a note saying which study folder the page runs on, and warn if reconstructed."""
+    if study.reconstructed:
+        text = (
+            "```{admonition} Reconstructed data\n:class: warning\n"
+            f"This page runs on **{study.title}** ({study.n} subjects): pseudo patient-level data "
+            "reconstructed from the published aggregates so that they reproduce every printed number. "
+            "They are **not** the trial's records. See {ref}`reconstruction`.\n```"
+        )
+    else:
+        text = (
+            "```{admonition} Study folder\n:class: note\n"
+            f"This page runs on **{study.title}** ({study.n} subjects).\n```"
+        )
+    display(Markdown(text))
+
+
+def glue(name: str, value, display_value: bool = False):
+    """Glue ``value`` under ``name`` for ``{glue:text}`` in the prose; returns the value."""
+    from myst_nb import glue as _glue
+
+    _glue(name, value, display=display_value)
+    return value
+
+
+def require(study: Study, *datasets: str, glue_names: tuple[str, ...] = ()) -> bool:
+    """Whether ``study`` has every dataset named; if not, say so visibly and glue placeholders.
+
+    A page whose data are absent still builds: the names in ``glue_names``
+    are glued as "not available" so the prose stays well-formed.
+    """
+    missing = [d for d in datasets if not study.has(d)]
+    if not missing:
+        return True
+    files = ", ".join(f"{d}.csv" for d in missing)
+    display(Markdown(
+        "```{admonition} Not available\n:class: note\n"
+        f"This study folder has no {files}; this part of the book is skipped.\n```"
+    ))
+    for name in glue_names:
+        glue(name, "not available")
+    return False

@@ -1,0 +1,166 @@
+"""The study-folder contract, written once as data.
+
+This table is the single source for validation (:mod:`ruxlib.io` builds pandera
+schemas from it) and for the data appendix of the book (which renders it).
+File and column names follow CDISC ADaM conventions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a study-folder file."""
+
+    name: str
+    kind: str  # "str", "float", "int"
+    description: str
+    required: bool = False
+    unit: str = ""
+    allowed: tuple[str, ...] | None = None  # for str columns
+    min: float | None = None
+    max: float | None = None
+    nullable: bool = True  # may cells be empty (only for optional columns)
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    """One file of a study folder."""
+
+    name: str
+    one_row_per: str
+    description: str
+    columns: tuple[Column, ...]
+    required: bool = False
+    unique: tuple[str, ...] = ()  # key columns, no duplicate rows allowed
+    allow_empty: bool = True  # may the file have a header and no rows
+    rules: tuple[str, ...] = field(default_factory=tuple)  # extra rules, in words
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+
+USUBJID = Column("USUBJID", "str", "Unique subject identifier", required=True, nullable=False)
+YN = ("Y", "N")
+
+FILES: tuple[FileSpec, ...] = (
+    FileSpec(
+        "adsl.csv",
+        "subject",
+        "Subject-level analysis dataset: demographics, baseline, treatment summary, status at day 28.",
+        (
+            USUBJID,
+            Column("AGE", "float", "Age at first dose", required=True, unit="years", min=0, max=130, nullable=False),
+            Column("SEX", "str", "Sex", required=True, allowed=("F", "M"), nullable=False),
+            Column("ITTFL", "str", "Intention-to-treat population flag (default Y)", allowed=YN),
+            Column("WEIGHTBL", "float", "Weight at baseline", unit="kg", min=0, max=500),
+            Column("HEIGHTBL", "float", "Height at baseline", unit="cm", min=0, max=300),
+            Column("BMIBL", "float", "Body-mass index at baseline (derived from weight and height when absent)", unit="kg/m²", min=0, max=150),
+            Column("TRTDURD", "float", "Duration of treatment: days from first to last dose, both counted", unit="days", min=0),
+            Column("EOTREAS", "str", "Why treatment ended: COMPLETED, DEATH, ADVERSE EVENT, DISCHARGED FROM ICU, TRANSFERRED, …"),
+            Column("VENTPRED", "float", "Days on invasive ventilation before the first dose", unit="days", min=0),
+            Column("D28STAT", "str", "Status at day 28: DEAD, ICU VENTILATED, ICU, ACUTE CARE, DISCHARGED, …"),
+            Column("LNRBL", "float", "Baseline lymphocyte/neutrophil ratio (derived from adlb.csv LYMPH/NEUT when absent)", unit="ratio", min=0),
+            Column("LNREXCL", "str", "Why the subject is excluded from the LNR analysis (e.g. LEUKEMIA); empty if included"),
+        ),
+        required=True,
+        unique=("USUBJID",),
+        allow_empty=False,
+    ),
+    FileSpec(
+        "adtte.csv",
+        "subject × parameter",
+        "Time-to-event analysis dataset (OS: overall survival from the first dose).",
+        (
+            USUBJID,
+            Column("PARAMCD", "str", "Parameter code, e.g. OS", required=True, nullable=False),
+            Column("PARAM", "str", "Parameter label"),
+            Column("AVAL", "float", "Time from first dose to event or censoring", required=True, unit="days", min=0, nullable=False),
+            Column("CNSR", "int", "Censoring (ADaM): 0 = event, 1 = censored", required=True, allowed=("0", "1"), nullable=False),
+        ),
+        unique=("USUBJID", "PARAMCD"),
+    ),
+    FileSpec(
+        "adlb.csv",
+        "subject × parameter × visit",
+        "Laboratory analysis dataset (CRP, IL6, FERRITIN, LYMPH, NEUT, …).",
+        (
+            USUBJID,
+            Column("PARAMCD", "str", "Parameter code: CRP, IL6, FERRITIN, LYMPH, NEUT, DDIMER, …", required=True, nullable=False),
+            Column("PARAM", "str", "Parameter label"),
+            Column("AVISITN", "float", "Nominal study day of the visit (0 = baseline)", required=True, unit="study day", nullable=False),
+            Column("AVAL", "float", "Analysis value", required=True, nullable=False),
+            Column("AVALU", "str", "Unit of AVAL"),
+            Column("ABLFL", "str", "Y on the baseline record (else AVISITN == 0 is baseline)", allowed=("Y",)),
+            Column("ADY", "float", "Actual study day of the sample", unit="study day"),
+        ),
+        unique=("USUBJID", "PARAMCD", "AVISITN"),
+    ),
+    FileSpec(
+        "adae.csv",
+        "adverse event",
+        "Adverse events, coded to MedDRA preferred terms and graded by CTCAE.",
+        (
+            USUBJID,
+            Column("AEDECOD", "str", "MedDRA preferred term", required=True, nullable=False),
+            Column("AEBODSYS", "str", "MedDRA system organ class"),
+            Column("ATOXGR", "int", "CTCAE grade", required=True, allowed=("1", "2", "3", "4", "5"), nullable=False),
+            Column("AESER", "str", "Serious adverse event", allowed=YN),
+            Column("ASTDY", "float", "Study day of onset", unit="study day"),
+        ),
+    ),
+    FileSpec(
+        "advs.csv",
+        "subject × parameter × visit",
+        "Vital signs (BDS layout): HR, RESP, PFRATIO, SYSBP, DIABP, TEMP at baseline.",
+        (
+            USUBJID,
+            Column("PARAMCD", "str", "Parameter code: HR, RESP, PFRATIO, SYSBP, DIABP, TEMP, …", required=True, nullable=False),
+            Column("PARAM", "str", "Parameter label with unit"),
+            Column("AVAL", "float", "Analysis value", required=True, nullable=False),
+            Column("AVALU", "str", "Unit of AVAL"),
+            Column("AVISITN", "float", "Nominal study day (0 = baseline)", unit="study day"),
+            Column("ABLFL", "str", "Y on the baseline record", allowed=("Y",)),
+        ),
+        rules=("at most one baseline record (ABLFL = Y, or AVISITN = 0) per subject and PARAMCD",),
+    ),
+    FileSpec(
+        "admh.csv",
+        "risk factor (medical-history entry)",
+        "Risk factors and medical history: one row per risk factor, grouped into the categories of Table 1.",
+        (
+            USUBJID,
+            Column("MHCAT", "str", "Risk-factor category as tabulated (e.g. Diabetes)", required=True, nullable=False),
+            Column("MHTERM", "str", "Reported term"),
+        ),
+    ),
+    FileSpec(
+        "adex.csv",
+        "planned administration",
+        "Exposure: one row per planned administration, with the dose actually given (0 if missed).",
+        (
+            USUBJID,
+            Column("ADY", "float", "Study day of the administration (0 = first dose; 0.5 = evening of day 0)", required=True, unit="study day", min=0, nullable=False),
+            Column("EXDOSE", "float", "Dose given", required=True, unit="mg", min=0, nullable=False),
+            Column("EXPLDOS", "float", "Dose planned by the protocol", required=True, unit="mg", min=0, nullable=False),
+            Column("EXADJ", "str", "Reason the dose given differs from the plan"),
+        ),
+        unique=("USUBJID", "ADY"),
+    ),
+    FileSpec(
+        "adicu.csv",
+        "episode",
+        "ICU course: episodes of ICU stay (ICU), invasive mechanical ventilation (IMV) and ECMO.",
+        (
+            USUBJID,
+            Column("PARAMCD", "str", "Episode type", required=True, allowed=("ICU", "IMV", "ECMO"), nullable=False),
+            Column("ASTDY", "float", "Study day the episode started (negative = before the first dose)", required=True, unit="study day", nullable=False),
+            Column("AENDY", "float", "Study day the episode ended", required=True, unit="study day", nullable=False),
+        ),
+        rules=("AENDY ≥ ASTDY",),
+    ),
+)
+
+SPECS: dict[str, FileSpec] = {f.name: f for f in FILES}
