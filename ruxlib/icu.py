@@ -1,0 +1,261 @@
+"""The ICU course (Fig. 2 of the paper): days in ICU, on invasive ventilation and on ECMO.
+
+The ICU course lives in ``adicu.csv``: one row per episode (``PARAMCD`` ICU,
+IMV or ECMO) with start and end study days ``ASTDY``/``AENDY`` (day 0 = first
+dose; an episode may start before it).
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from .io import Study
+
+__all__ = ["EPISODES", "itt_subjects", "icu_days", "summarise_days", "swimmer_plot"]
+
+EPISODES = ("ICU", "IMV", "ECMO")
+"""Episode types of ``adicu.csv``, outermost first."""
+
+LABELS = {
+    "ICU": "On ICU",
+    "IMV": "Invasive ventilation",
+    "ECMO": "ECMO",
+}
+COLOURS = {"ICU": "#c6dbef", "IMV": "#4292c6", "ECMO": "#08306b"}
+HEIGHTS = {"ICU": 0.8, "IMV": 0.5, "ECMO": 0.22}
+EOT_MARKERS = {
+    "COMPLETED": ("s", "#2ca02c", "Treatment completed"),
+    "DISCHARGED FROM ICU": ("^", "#2ca02c", "Stopped: discharged from ICU"),
+    "TRANSFERRED": (">", "#7f7f7f", "Stopped: transferred"),
+    "ADVERSE EVENT": ("D", "#ff7f0e", "Stopped: adverse event"),
+    "DEATH": ("o", "#ffffff", "Stopped: death"),
+}
+
+
+def itt_subjects(study: Study) -> pd.Index:
+    """USUBJIDs of the intention-to-treat population (``ITTFL == "Y"``), in adsl order."""
+    adsl = study.adsl
+    flag = adsl["ITTFL"] if "ITTFL" in adsl else pd.Series("Y", index=adsl.index)
+    return pd.Index(adsl.loc[flag.fillna("Y").eq("Y"), "USUBJID"], name="USUBJID")
+
+
+def icu_days(study: Study, horizon: float = 28) -> pd.DataFrame:
+    """Days in ICU, on invasive ventilation (IMV) and on ECMO within ``[0, horizon]``.
+
+    Parameters
+    ----------
+    study : Study
+        Needs ``adicu``; subjects of the ITT population without an episode get 0.
+    horizon : float, default 28
+        Last study day counted.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by USUBJID (every ITT subject), columns ``ICU``, ``IMV``, ``ECMO``
+        (days, float).
+
+    Notes
+    -----
+    Algorithm
+
+    1. Clip every episode to the window: start ``max(ASTDY, 0)``, end
+       ``min(AENDY, horizon)``.
+    2. Its days in the window are ``max(0, end - start)`` (an episode entirely
+       outside the window counts 0).
+    3. Sum per subject and episode type. Overlapping episodes of the same type
+       are summed as recorded (the data contract does not allow them).
+
+    Examples
+    --------
+    An ICU stay from day -3 to day 40 counts 28 days with the default horizon;
+    one from day 2 to day 12 counts 10.
+    """
+    if study.adicu is None:
+        raise ValueError("this study folder has no adicu.csv")
+    subjects = itt_subjects(study)
+    ep = study.adicu
+    start = ep["ASTDY"].clip(lower=0)
+    end = ep["AENDY"].clip(upper=horizon)
+    days = (end - start).clip(lower=0)
+    table = (
+        pd.DataFrame({"USUBJID": ep["USUBJID"], "PARAMCD": ep["PARAMCD"], "DAYS": days})
+        .pivot_table(index="USUBJID", columns="PARAMCD", values="DAYS", aggfunc="sum")
+        .reindex(index=subjects, columns=list(EPISODES))
+        .fillna(0.0)
+        .astype(float)
+    )
+    table.columns.name = None
+    return table
+
+
+def summarise_days(days: pd.DataFrame) -> pd.DataFrame:
+    """Median and range of each column of :func:`icu_days`, and how many subjects had any.
+
+    Returns
+    -------
+    DataFrame
+        One row per episode type: ``n`` (subjects), ``n_any`` (subjects with
+        more than 0 days), ``median``, ``min``, ``max`` (over all subjects) and
+        ``median_any``, ``min_any``, ``max_any`` (over those with any).
+    """
+    rows = {}
+    for col in days.columns:
+        x = days[col]
+        pos = x[x > 0]
+        rows[col] = {
+            "n": int(x.size),
+            "n_any": int(pos.size),
+            "median": float(x.median()) if x.size else np.nan,
+            "min": float(x.min()) if x.size else np.nan,
+            "max": float(x.max()) if x.size else np.nan,
+            "median_any": float(pos.median()) if pos.size else np.nan,
+            "min_any": float(pos.min()) if pos.size else np.nan,
+            "max_any": float(pos.max()) if pos.size else np.nan,
+        }
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def _death_days(study: Study) -> pd.Series:
+    """Study day of death (OS event) per subject, NaN if censored or no OS record."""
+    if study.adtte is None:
+        return pd.Series(dtype=float)
+    from .survival import event_indicator
+
+    os_ = study.adtte[study.adtte["PARAMCD"].eq("OS")]
+    dead = np.asarray(event_indicator(os_["CNSR"])).astype(bool)
+    return pd.Series(os_["AVAL"].to_numpy(), index=os_["USUBJID"].to_numpy()).where(dead)
+
+
+STATUS_ORDER = ("DEAD", "ICU VENTILATED", "ICU", "ACUTE CARE", "DISCHARGED")
+STATUS_TEXT = {
+    "DEAD": "Dead",
+    "ICU VENTILATED": "ICU, ventilated",
+    "ICU": "ICU",
+    "ACUTE CARE": "Acute care",
+    "DISCHARGED": "Discharged",
+}
+
+
+def _outcome_order(study: Study, days: pd.DataFrame, death: pd.Series, horizon: float) -> pd.Index:
+    """Patients sorted by outcome, then by time.
+
+    Died by the horizon first (earliest death on top); then by day-28 status
+    (``D28STAT``: ICU ventilated, ICU, acute care, discharged, other), within a
+    status by days in ICU, longest first.
+    """
+    d = death.reindex(days.index)
+    dead = d.le(horizon).to_numpy()
+    if "D28STAT" in study.adsl:
+        status = study.adsl.set_index("USUBJID")["D28STAT"].reindex(days.index)
+        rank = status.map({s: i for i, s in enumerate(STATUS_ORDER)}).fillna(len(STATUS_ORDER))
+    else:
+        rank = pd.Series(1, index=days.index)
+    key = pd.DataFrame(
+        {
+            "group": np.where(dead, -1, rank.to_numpy()),
+            "t": np.where(dead, d.fillna(0).to_numpy(), 0.0),
+            "icu": -days["ICU"],
+            "imv": -days["IMV"],
+        },
+        index=days.index,
+    )
+    return key.sort_values(["group", "t", "icu", "imv"], kind="stable").index
+
+
+def swimmer_plot(study: Study, horizon: float = 28, ax=None):
+    """Swimmer plot of the ICU course, one bar per patient (the paper's Fig. 2).
+
+    Each bar shows, over study days 0 to ``horizon``, the ICU stay (wide, light),
+    invasive mechanical ventilation (middle) and ECMO (narrow, dark). The end of
+    treatment (``adsl.TRTDURD``) is marked with a symbol for ``EOTREAS``, a
+    death (``adtte`` OS event) with a black cross, and ``D28STAT`` is written
+    at the right. Patients who died by the horizon come first (earliest death
+    on top), then the others by status at the horizon (ICU ventilated, ICU, acute care,
+    discharged) and, within a status, by days in ICU, longest first.
+
+    Parameters
+    ----------
+    study : Study
+        Needs ``adicu``; uses ``adtte`` and adsl ``TRTDURD``/``EOTREAS``/``D28STAT`` if present.
+    horizon : float, default 28
+        Last study day shown.
+    ax : matplotlib Axes, optional
+        Axes to draw on; a new figure is made when omitted.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    days = icu_days(study, horizon)
+    death = _death_days(study)
+    order = _outcome_order(study, days, death, horizon)
+    n = len(order)
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(9, 0.38 * n + 2.2))
+    else:
+        fig = ax.figure
+    ypos = {u: n - 1 - i for i, u in enumerate(order)}
+    ep = study.adicu[study.adicu["USUBJID"].isin(order)]
+    for kind in EPISODES:
+        sub = ep[ep["PARAMCD"].eq(kind)]
+        for _, r in sub.iterrows():
+            a, b = max(r["ASTDY"], 0.0), min(r["AENDY"], horizon)
+            if b <= a:
+                continue
+            ax.barh(ypos[r["USUBJID"]], b - a, left=a, height=HEIGHTS[kind],
+                    color=COLOURS[kind], edgecolor="none", zorder=2)
+    adsl = study.adsl.set_index("USUBJID")
+    handles = [Patch(facecolor=COLOURS[k], label=LABELS[k]) for k in EPISODES]
+    used = set()
+    if "TRTDURD" in adsl:
+        for u in order:
+            t = adsl.at[u, "TRTDURD"]
+            if pd.isna(t):
+                continue
+            reason = adsl.at[u, "EOTREAS"] if "EOTREAS" in adsl else None
+            marker, colour, _ = EOT_MARKERS.get(reason, ("|", "#000000", None))
+            used.add(reason if reason in EOT_MARKERS else None)
+            ax.plot(min(t, horizon), ypos[u], marker=marker, color=colour, markeredgecolor="black",
+                    markersize=8, linestyle="none", zorder=4, clip_on=False)
+    for reason, (marker, colour, label) in EOT_MARKERS.items():
+        if reason in used:
+            handles.append(Line2D([], [], marker=marker, color=colour, markeredgecolor="black",
+                                  linestyle="none", markersize=8, label=label))
+    if None in used:
+        handles.append(Line2D([], [], marker="|", color="black", linestyle="none", markersize=10,
+                              label="End of treatment (other reason)"))
+    dead_in = death.reindex(order)
+    dead_in = dead_in[dead_in.le(horizon)]
+    for u, t in dead_in.items():
+        ax.plot(t, ypos[u], marker="X", color="black", markersize=11, linestyle="none", zorder=5)
+    if len(dead_in):
+        handles.append(Line2D([], [], marker="X", color="black", linestyle="none", markersize=10,
+                              label="Death"))
+    if "D28STAT" in adsl:
+        for u in order:
+            s = adsl.at[u, "D28STAT"]
+            if isinstance(s, str):
+                ax.text(horizon + 1.2, ypos[u], STATUS_TEXT.get(s, s.capitalize()), va="center",
+                        fontsize=8, color="#333333")
+        ax.text(horizon + 1.2, n - 0.2, f"Status at day {horizon:g}", fontsize=8,
+                fontweight="bold", va="bottom")
+    ax.set_yticks([ypos[u] for u in order], list(order), fontsize=8)
+    ax.set_ylim(-0.7, n - 0.3)
+    ax.set_xlim(0, horizon + 0.4)
+    ticks = np.arange(0, horizon + 0.1, 7)
+    ax.set_xticks(ticks)
+    ax.set_xlabel("Days since first dose of ruxolitinib")
+    ax.set_ylabel("Patient")
+    ax.grid(axis="x", color="#dddddd", zorder=0)
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.07 - 0.6 / (n + 4)),
+              ncol=3, frameon=False, fontsize=8)
+    fig.tight_layout()
+    return fig

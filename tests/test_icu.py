@@ -1,0 +1,126 @@
+"""ICU course: days in ICU / on IMV / on ECMO in [0, horizon], and the swimmer plot."""
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from ruxlib import icu, io  # noqa: E402
+
+
+def write_study(folder: Path, **files: str) -> Path:
+    """Write a study folder: keyword = file stem, value = CSV text."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for stem, text in files.items():
+        (folder / f"{stem}.csv").write_text(text.strip() + "\n", encoding="utf-8")
+    return folder
+
+
+ADSL = """
+USUBJID,AGE,SEX,ITTFL,TRTDURD,EOTREAS,D28STAT
+A,50,M,Y,28,COMPLETED,ICU VENTILATED
+B,60,F,Y,5,DEATH,DEAD
+C,70,M,Y,10,DISCHARGED FROM ICU,ACUTE CARE
+D,40,M,N,1,TRANSFERRED,
+"""
+
+# A: ICU from day -3 to 40 (clipped at both ends: 28), IMV -2.5 to 12 (12) plus
+#    20 to 22 (2) = 14, ECMO 1 to 11 (10)
+# B: ICU 0 to 4.5 (4.5), IMV -1 to 4.5 (4.5), no ECMO
+# C: ICU -10 to -1 (before day 0: 0) and 3 to 9 (6), IMV 30 to 35 (after horizon: 0)
+# D: not in the ITT population (ITTFL = N): not in the table
+ADICU = """
+USUBJID,PARAMCD,ASTDY,AENDY
+A,ICU,-3,40
+A,IMV,-2.5,12
+A,IMV,20,22
+A,ECMO,1,11
+B,ICU,0,4.5
+B,IMV,-1,4.5
+C,ICU,-10,-1
+C,ICU,3,9
+C,IMV,30,35
+D,ICU,0,1
+"""
+
+ADTTE = """
+USUBJID,PARAMCD,AVAL,CNSR
+A,OS,90,1
+B,OS,4.5,0
+C,OS,90,1
+D,OS,30,1
+"""
+
+
+@pytest.fixture
+def study(tmp_path):
+    return io.load_study(write_study(tmp_path / "s", adsl=ADSL, adicu=ADICU, adtte=ADTTE))
+
+
+def test_icu_days_clips_episodes_at_day_0_and_horizon(study):
+    days = icu.icu_days(study)
+    assert list(days.index) == ["A", "B", "C"]
+    assert days.loc["A"].tolist() == [28.0, 14.0, 10.0]
+    assert days.loc["B"].tolist() == [4.5, 4.5, 0.0]
+
+
+def test_icu_days_episodes_outside_window_count_zero(study):
+    days = icu.icu_days(study)
+    assert days.loc["C"].tolist() == [6.0, 0.0, 0.0]
+
+
+def test_icu_days_horizon_is_a_parameter(study):
+    days = icu.icu_days(study, horizon=10)
+    # A: ICU 0..10 = 10, IMV 0..10 = 10, ECMO 1..10 = 9; C: ICU 3..9 = 6
+    assert days.loc["A"].tolist() == [10.0, 10.0, 9.0]
+    assert days.loc["C", "ICU"] == 6.0
+
+
+def test_icu_days_subject_without_episodes_gets_zero(tmp_path):
+    folder = write_study(
+        tmp_path / "s",
+        adsl="USUBJID,AGE,SEX\nA,50,M\nB,60,F",
+        adicu="USUBJID,PARAMCD,ASTDY,AENDY\nA,ICU,0,3",
+    )
+    days = icu.icu_days(io.load_study(folder))
+    assert days.loc["B"].tolist() == [0.0, 0.0, 0.0]
+    assert days.loc["A", "ICU"] == 3.0
+
+
+def test_icu_days_without_adicu_says_so(tmp_path):
+    folder = write_study(tmp_path / "s", adsl="USUBJID,AGE,SEX\nA,50,M")
+    with pytest.raises(ValueError, match="adicu"):
+        icu.icu_days(io.load_study(folder))
+
+
+def test_summarise_days_median_range_and_ecmo_count(study):
+    summary = icu.summarise_days(icu.icu_days(study))
+    # ICU days 28, 4.5, 6 -> median 6, range 4.5-28
+    assert summary.loc["ICU", ["median", "min", "max"]].tolist() == [6.0, 4.5, 28.0]
+    # ECMO: one patient with 10 days
+    assert summary.loc["ECMO", "n_any"] == 1
+    assert summary.loc["ECMO", "median_any"] == 10.0
+    assert summary.loc["ECMO", "n"] == 3
+
+
+def test_swimmer_plot_draws_one_row_per_patient_dead_first(study):
+    pytest.importorskip("ruxlib.survival")
+    fig = icu.swimmer_plot(study)
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    # top row (largest y) first: B died, then A (ICU ventilated), then C (acute care)
+    ticks = ax.get_yticks()
+    order = [lab for _, lab in sorted(zip(ticks, labels, strict=True), reverse=True)]
+    assert order == ["B", "A", "C"]
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert {"On ICU", "Invasive ventilation", "ECMO", "Death"} <= set(legend)
+    assert isinstance(fig, matplotlib.figure.Figure)
+
+
+def test_itt_subjects_follow_ittfl(study):
+    assert list(icu.itt_subjects(study)) == ["A", "B", "C"]
+    assert isinstance(icu.itt_subjects(study), pd.Index)
