@@ -1,0 +1,315 @@
+"""Baseline characteristics (the paper's Table 1).
+
+Continuous parameters come from ``adsl.csv`` (AGE, WEIGHTBL, HEIGHTBL, BMIBL)
+and from the baseline records of ``advs.csv`` (any PARAMCD); sex from
+``adsl.csv``; risk factors from ``admh.csv`` (one row per risk factor, MHCAT
+= the Table 1 row label). Everything is computed in the intention-to-treat
+population (``ITTFL == "Y"``).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from .io import Study, baseline
+
+__all__ = [
+    "ADSL_VARIABLES",
+    "VITAL_LABELS",
+    "itt",
+    "risk_factors",
+    "sex_counts",
+    "summarise_continuous",
+    "table1",
+    "table1_gt",
+]
+
+ADSL_VARIABLES: dict[str, tuple[str, str]] = {
+    # adsl column: (short id used in the claims ledger, label as in Table 1)
+    "AGE": ("age", "Age (yrs.)"),
+    "WEIGHTBL": ("weight", "Weight (kg)"),
+    "HEIGHTBL": ("height", "Height (cm)"),
+    "BMIBL": ("bmi", "BMI (kg/m²)"),
+}
+"""Demographic columns of adsl tabulated in Table 1, with ledger id and label."""
+
+VITAL_LABELS: dict[str, str] = {
+    "HR": "Heart rate (beats per minute)",
+    "RESP": "Respiratory rate (breaths per minute)",
+    "PFRATIO": "PaO₂/FiO₂ (ratio)",
+    "SYSBP": "Blood pressure, systolic (mmHg)",
+    "DIABP": "Blood pressure, diastolic (mmHg)",
+    "TEMP": "Temperature (°C)",
+}
+"""Labels of the vital signs as printed in Table 1 (used when advs has no PARAM)."""
+
+VITAL_ORDER = list(VITAL_LABELS)
+
+STATS = ("n", "mean", "sd", "median", "min", "max")
+
+
+def itt(study: Study) -> pd.DataFrame:
+    """The intention-to-treat subjects of ``study`` (adsl rows with ``ITTFL == "Y"``)."""
+    adsl = study.adsl
+    if "ITTFL" not in adsl:
+        return adsl
+    return adsl[adsl["ITTFL"].fillna("Y").eq("Y")]
+
+
+def summarise_continuous(values) -> pd.Series:
+    """N, mean, standard deviation, median, minimum and maximum of ``values``.
+
+    Parameters
+    ----------
+    values : array-like of float
+        Missing values (NaN/None) are dropped before anything is computed.
+
+    Returns
+    -------
+    pandas.Series
+        Index ``n, mean, sd, median, min, max``. ``sd`` is the sample standard
+        deviation (divisor N - 1, ``ddof=1``), as SAS PROC MEANS prints by
+        default; it is NaN when N < 2. All statistics but ``n`` are NaN when N = 0.
+
+    Examples
+    --------
+    >>> s = summarise_continuous([2, 4, 4, 4, 5, 5, 7, 9, None])
+    >>> int(s["n"]), float(s["mean"]), float(s["median"])
+    (8, 5.0, 4.5)
+    >>> round(float(s["sd"]), 4)  # sqrt(32 / 7)
+    2.1381
+    """
+    x = pd.to_numeric(pd.Series(values, dtype="object"), errors="coerce").astype("float64").dropna()
+    n = int(x.size)
+    if n == 0:
+        return pd.Series({"n": 0, "mean": np.nan, "sd": np.nan, "median": np.nan, "min": np.nan, "max": np.nan}, dtype="object")
+    return pd.Series(
+        {
+            "n": n,
+            "mean": float(x.mean()),
+            "sd": float(x.std(ddof=1)) if n > 1 else np.nan,
+            "median": float(x.median()),
+            "min": float(x.min()),
+            "max": float(x.max()),
+        },
+        dtype="object",
+    )
+
+
+def _vital_label(code: str, frame: pd.DataFrame) -> str:
+    if code in VITAL_LABELS:
+        return VITAL_LABELS[code]
+    if "PARAM" in frame:
+        labels = frame.loc[frame["PARAMCD"].eq(code), "PARAM"].dropna()
+        if not labels.empty:
+            return str(labels.iloc[0])
+    return code
+
+
+def table1(study: Study) -> pd.DataFrame:
+    """Continuous baseline characteristics of the ITT population, one row per parameter.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study folder. adsl columns AGE, WEIGHTBL, HEIGHTBL, BMIBL are
+        used when present; so are the baseline records of advs.csv (``ABLFL ==
+        "Y"``, else ``AVISITN == 0``) for every PARAMCD found.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Tidy, columns ``section`` ("Demographics" or "Vital signs"), ``var``
+        (the id used in the claims ledger, e.g. ``age``, ``pfratio``), ``label``,
+        ``n, mean, sd, median, min, max`` (see :func:`summarise_continuous`).
+
+    Notes
+    -----
+    Vital signs appear in the order of Table 1 (HR, RESP, PFRATIO, SYSBP,
+    DIABP, TEMP), then any other PARAMCD in alphabetical order, labelled from
+    PARAM when present. A parameter whose values are all missing still gets a
+    row (N = 0) when its adsl column exists.
+    """
+    pop = itt(study)
+    rows = []
+    for col, (var, label) in ADSL_VARIABLES.items():
+        if col in pop:
+            rows.append({"section": "Demographics", "var": var, "label": label, **summarise_continuous(pop[col])})
+    if study.advs is not None and not study.advs.empty:
+        vs = baseline(study.advs)
+        vs = vs[vs["USUBJID"].isin(pop["USUBJID"])]
+        codes = list(dict.fromkeys(vs["PARAMCD"]))
+        ordered = [c for c in VITAL_ORDER if c in codes] + sorted(c for c in codes if c not in VITAL_ORDER)
+        for code in ordered:
+            values = vs.loc[vs["PARAMCD"].eq(code), "AVAL"]
+            rows.append(
+                {
+                    "section": "Vital signs",
+                    "var": code.lower(),
+                    "label": _vital_label(code, study.advs),
+                    **summarise_continuous(values),
+                }
+            )
+    out = pd.DataFrame(rows, columns=["section", "var", "label", *STATS])
+    out["n"] = out["n"].astype(int)
+    for s in STATS[1:]:
+        out[s] = out[s].astype(float)
+    return out
+
+
+def sex_counts(study: Study) -> pd.DataFrame:
+    """Number and percentage of female and male subjects in the ITT population.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per sex (``F`` then ``M``, both always present), columns
+        ``sex``, ``n`` and ``pct`` (100 × n / ITT N).
+    """
+    pop = itt(study)
+    total = len(pop)
+    counts = pop["SEX"].value_counts()
+    rows = []
+    for sex in ("F", "M"):
+        n = int(counts.get(sex, 0))
+        rows.append({"sex": sex, "n": n, "pct": 100.0 * n / total if total else np.nan})
+    return pd.DataFrame(rows)
+
+
+def risk_factors(study: Study) -> pd.DataFrame | None:
+    """Risk factors per category: patients with the category and number of entries.
+
+    Parameters
+    ----------
+    study : Study
+        Uses ``admh.csv``: one row per risk factor, ``MHCAT`` = the category
+        printed as a row of Table 1. Only ITT subjects are counted.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        Columns ``category``, ``pts`` (distinct USUBJID), ``n`` (rows), sorted
+        by category in plain character order (upper case before lower case, as
+        SAS sorts; so "DNR status" comes before "Diabetes" as in Table 1).
+        ``None`` when the study folder has no admh.csv.
+    """
+    if study.admh is None:
+        return None
+    mh = study.admh[study.admh["USUBJID"].isin(itt(study)["USUBJID"])]
+    grouped = mh.groupby("MHCAT", sort=False)
+    out = pd.DataFrame({"pts": grouped["USUBJID"].nunique(), "n": grouped.size()})
+    out = out.rename_axis("category").reset_index()
+    out = out.sort_values("category", key=lambda s: s.map(str), kind="stable").reset_index(drop=True)
+    out[["pts", "n"]] = out[["pts", "n"]].astype(int)
+    return out
+
+
+def format_number(x: float, decimals: int = 2) -> str:
+    """Round to ``decimals`` and drop trailing zeros (59.50 -> "59.5", 90.00 -> "90")."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    text = f"{float(x):.{decimals}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def table1_display(study: Study, decimals: int = 2) -> pd.DataFrame:
+    """Table 1 as text cells laid out like the paper (used by :func:`table1_gt`).
+
+    Columns ``group, label, N, mean_sd, median, range``. Continuous rows read
+    "mean (±SD)", median, "min–max"; the sex row reads "F/M" and "F%/M%"; risk
+    factor rows put the number of patients under N and the number of risk
+    factors in the second column, as the paper does.
+    """
+    rows = []
+    cont = table1(study)
+    for _, r in cont[cont["section"].eq("Demographics")].iterrows():
+        rows.append(_cont_row("Demographics", r, decimals))
+        if r["var"] == "age":
+            rows.append(_sex_row(study, decimals))
+    if not any(r["label"].startswith("Sex") for r in rows):
+        rows.append(_sex_row(study, decimals))
+    for _, r in cont[cont["section"].eq("Vital signs")].iterrows():
+        rows.append(_cont_row("Vital signs", r, decimals))
+    rf = risk_factors(study)
+    if rf is not None:
+        for _, r in rf.iterrows():
+            rows.append({"group": "Risk factors", "label": r["category"], "N": str(r["pts"]), "mean_sd": str(r["n"]), "median": "", "range": ""})
+    return pd.DataFrame(rows, columns=["group", "label", "N", "mean_sd", "median", "range"])
+
+
+def _cont_row(group: str, r: pd.Series, decimals: int) -> dict:
+    f = format_number
+    return {
+        "group": group,
+        "label": r["label"],
+        "N": str(int(r["n"])),
+        "mean_sd": f"{f(r['mean'], decimals)} (±{f(r['sd'], decimals)})",
+        "median": f(r["median"], decimals),
+        "range": f"{f(r['min'], decimals)}–{f(r['max'], decimals)}",
+    }
+
+
+def _sex_row(study: Study, decimals: int) -> dict:
+    sc = sex_counts(study).set_index("sex")
+    f = format_number
+    return {
+        "group": "Demographics",
+        "label": "Sex, female/male (pts./%)",
+        "N": str(len(itt(study))),
+        "mean_sd": "",
+        "median": f"{sc.loc['F', 'n']}/{sc.loc['M', 'n']}",
+        "range": f"{f(sc.loc['F', 'pct'], decimals)}/{f(sc.loc['M', 'pct'], decimals)}%",
+    }
+
+
+def table1_gt(study: Study, decimals: int = 2, title: str | None = None):
+    """Render Table 1 with great_tables, in the layout of the paper.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study folder.
+    decimals : int
+        Decimals kept for every statistic (trailing zeros dropped).
+    title : str, optional
+        Table title; default names the ITT population and its N.
+
+    Returns
+    -------
+    great_tables.GT
+        Row groups Demographics / Vital signs / Risk factors, a spanner over
+        the summary columns, a footnote on the risk-factor columns and, when
+        ``study.reconstructed``, a source note saying the data are reconstructed.
+    """
+    from great_tables import GT, loc
+
+    data = table1_display(study, decimals)
+    n = len(itt(study))
+    gt = (
+        GT(data, rowname_col="label", groupname_col="group")
+        .tab_header(
+            title=title or f"Table 1. Baseline characteristics, intention-to-treat population (N = {n})",
+            subtitle="Continuous: N, mean (±SD), median, range. Sex: patients and percentage.",
+        )
+        .cols_label(N="N", mean_sd="Mean (±SD)", median="Median or freq.", range="Range or percentage")
+        .tab_spanner(label="Summary", columns=["mean_sd", "median", "range"])
+        .tab_stubhead(label="Characteristic")
+        .cols_align(align="right", columns=["N", "mean_sd", "median", "range"])
+    )
+    if (data["group"] == "Risk factors").any():
+        gt = gt.tab_footnote(
+            footnote="Risk factors: N = patients with at least one risk factor of the category; "
+            "the second column is the number of risk factors (rows of admh.csv).",
+            locations=loc.row_groups(rows=["Risk factors"]),
+        )
+    if study.reconstructed:
+        gt = gt.tab_source_note(
+            "Reconstructed data: pseudo patient-level data rebuilt from the published aggregates, "
+            "not the trial's records."
+        )
+    return gt

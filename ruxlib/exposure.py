@@ -1,0 +1,293 @@
+"""Treatment exposure and the patient flow (Results, "Treatment duration and side effects").
+
+Definitions (agreed for the whole project; see the data appendix):
+
+* Treatment duration = ``adsl.TRTDURD`` (days from first to last dose, both counted).
+* ``adex.csv`` has one row per *planned* administration (BID: ADY 0, 0.5, 1, …),
+  ``EXDOSE`` = mg given (0 if missed), ``EXPLDOS`` = mg planned by the protocol.
+* Cumulative dose = sum(EXDOSE); dose intensity (%) = 100 × sum(EXDOSE) / sum(EXPLDOS);
+  adherent = dose intensity ≥ 80 %.
+* An interruption is a maximal run of rows with ``EXDOSE == 0`` followed by a row
+  with ``EXDOSE > 0``; its length in days is ADY(first dose after the run) −
+  ADY(first missed row). Missed rows at the end of a subject's records are the
+  end of treatment, not an interruption.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .baseline import itt
+from .io import Study
+
+__all__ = [
+    "ADHERENCE_THRESHOLD",
+    "EOT_ORDER",
+    "exposure_summary",
+    "flow_counts",
+    "flow_figure",
+    "interruptions",
+]
+
+ADHERENCE_THRESHOLD = 80.0
+"""Dose intensity (%) at or above which a subject counts as adherent."""
+
+EOT_ORDER = ("DISCHARGED FROM ICU", "TRANSFERRED", "DEATH", "ADVERSE EVENT")
+"""Reasons for ending treatment early, in the order the paper lists them."""
+
+_EOT_TEXT = {
+    "DISCHARGED FROM ICU": "discharged from ICU",
+    "TRANSFERRED": "transferred to another hospital",
+    "DEATH": "death",
+    "ADVERSE EVENT": "adverse event",
+}
+
+
+def interruptions(adex: pd.DataFrame | None) -> pd.DataFrame:
+    """Every treatment interruption in an exposure dataset.
+
+    Parameters
+    ----------
+    adex : pandas.DataFrame or None
+        Columns ``USUBJID, ADY, EXDOSE`` and optionally ``EXADJ``; one row per
+        planned administration.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per interruption, columns ``USUBJID``, ``start`` (ADY of the
+        first missed administration), ``resume`` (ADY of the first dose after
+        the run), ``missed`` (administrations missed), ``days`` (resume − start)
+        and ``reason`` (distinct non-empty EXADJ of the missed rows, joined by
+        "; "). Empty (with these columns) when there is none or adex is None.
+
+    Notes
+    -----
+    Algorithm
+
+    1. Sort each subject's rows by ADY.
+    2. Cut them into maximal runs of consecutive rows with ``EXDOSE == 0``.
+    3. Keep a run only if a row with ``EXDOSE > 0`` follows it.
+    4. Its length is ADY(that row) − ADY(first row of the run): five missed
+       BID administrations at ADY 3, 3.5, 4, 4.5, 5 resumed at 5.5 give 2.5 days.
+
+    Examples
+    --------
+    >>> ex = pd.DataFrame({"USUBJID": ["1"] * 5, "ADY": [0, 0.5, 1, 1.5, 2],
+    ...                    "EXDOSE": [10, 0, 0, 15, 0]})
+    >>> interruptions(ex)[["start", "resume", "missed", "days"]].to_dict("records")
+    [{'start': 0.5, 'resume': 1.5, 'missed': 2, 'days': 1.0}]
+    """
+    columns = ["USUBJID", "start", "resume", "missed", "days", "reason"]
+    if adex is None or adex.empty:
+        return pd.DataFrame(columns=columns)
+    rows = []
+    for usubjid, ex in adex.sort_values(["USUBJID", "ADY"]).groupby("USUBJID", sort=True):
+        ady = ex["ADY"].astype(float).to_numpy()
+        given = ex["EXDOSE"].astype(float).to_numpy() > 0
+        reasons = ex["EXADJ"].tolist() if "EXADJ" in ex else [None] * len(ex)
+        i = 0
+        while i < len(ex):
+            if given[i]:
+                i += 1
+                continue
+            j = i
+            while j < len(ex) and not given[j]:
+                j += 1
+            if j < len(ex):  # a dose follows: this run is an interruption
+                why = [str(r) for r in reasons[i:j] if isinstance(r, str) and r.strip()]
+                rows.append(
+                    {
+                        "USUBJID": usubjid,
+                        "start": float(ady[i]),
+                        "resume": float(ady[j]),
+                        "missed": j - i,
+                        "days": float(ady[j] - ady[i]),
+                        "reason": "; ".join(dict.fromkeys(why)),
+                    }
+                )
+            i = j
+    return pd.DataFrame(rows, columns=columns)
+
+
+def exposure_summary(study: Study, threshold: float = ADHERENCE_THRESHOLD) -> pd.DataFrame:
+    """Exposure per ITT subject: duration, cumulative dose, dose intensity, interruptions.
+
+    Parameters
+    ----------
+    study : Study
+        Uses ``adsl.TRTDURD`` (when present) and ``adex.csv`` (when present).
+    threshold : float
+        Dose intensity (%) at or above which a subject is adherent (default 80).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per ITT subject, columns ``USUBJID``, ``duration`` (TRTDURD,
+        days), ``cum_dose`` (mg, sum of EXDOSE), ``planned_dose`` (mg, sum of
+        EXPLDOS), ``dose_intensity`` (%), ``adherent`` (bool), ``n_interruptions``,
+        ``interruption_days`` (sum of their lengths) and ``interruption_reason``.
+        Dose columns are NaN (adherent is ``pd.NA``) for subjects without adex
+        rows or when adex.csv is absent.
+    """
+    pop = itt(study)
+    out = pd.DataFrame({"USUBJID": pop["USUBJID"].to_numpy()})
+    out["duration"] = pop["TRTDURD"].to_numpy(dtype=float) if "TRTDURD" in pop else np.nan
+    adex = study.adex
+    if adex is not None:
+        adex = adex[adex["USUBJID"].isin(out["USUBJID"])]
+        sums = adex.groupby("USUBJID")[["EXDOSE", "EXPLDOS"]].sum()
+        out["cum_dose"] = out["USUBJID"].map(sums["EXDOSE"]).astype(float)
+        out["planned_dose"] = out["USUBJID"].map(sums["EXPLDOS"]).astype(float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            di = 100.0 * out["cum_dose"] / out["planned_dose"]
+        out["dose_intensity"] = di.where(out["planned_dose"] > 0)
+        adherent = out["dose_intensity"] >= threshold
+        out["adherent"] = adherent.astype("boolean").where(out["dose_intensity"].notna(), pd.NA)
+        ints = interruptions(adex)
+        per = ints.groupby("USUBJID").agg(
+            n_interruptions=("days", "size"),
+            interruption_days=("days", "sum"),
+            interruption_reason=("reason", lambda r: "; ".join(dict.fromkeys(x for x in r if x))),
+        )
+        has_ex = out["USUBJID"].isin(sums.index)
+        n_int = out["USUBJID"].map(per["n_interruptions"]).fillna(0).astype("Int64")
+        out["n_interruptions"] = n_int.where(has_ex, pd.NA)
+        days = out["USUBJID"].map(per["interruption_days"]).astype(float).fillna(0.0)
+        out["interruption_days"] = days.where(has_ex)
+        out["interruption_reason"] = out["USUBJID"].map(per["interruption_reason"]).fillna("")
+    else:
+        for col in ("cum_dose", "planned_dose", "dose_intensity", "interruption_days"):
+            out[col] = np.nan
+        out["adherent"] = pd.Series(pd.NA, index=out.index, dtype="boolean")
+        out["n_interruptions"] = pd.Series(pd.NA, index=out.index, dtype="Int64")
+        out["interruption_reason"] = ""
+    return out[
+        [
+            "USUBJID",
+            "duration",
+            "cum_dose",
+            "planned_dose",
+            "dose_intensity",
+            "adherent",
+            "n_interruptions",
+            "interruption_days",
+            "interruption_reason",
+        ]
+    ]
+
+
+def flow_counts(study: Study) -> dict:
+    """Numbers for the CONSORT-style patient flow.
+
+    Parameters
+    ----------
+    study : Study
+        ``study.meta["screened"]`` (from study.yml) gives the number screened,
+        a trial-level fact that patient-level data cannot hold.
+
+    Returns
+    -------
+    dict
+        ``screened`` (int or None), ``not_eligible`` (screened − eligible, or
+        None), ``eligible`` and ``treated`` (both the ITT N), ``eot`` (dict:
+        EOTREAS → number of subjects, early reasons in the paper's order, then
+        any others A–Z; ``COMPLETED`` and missing EOTREAS excluded),
+        ``ended_early`` (sum of ``eot``), ``completed`` (EOTREAS == COMPLETED)
+        and ``eot_missing`` (subjects without EOTREAS).
+    """
+    pop = itt(study)
+    n = len(pop)
+    screened = study.meta.get("screened")
+    screened = int(screened) if screened is not None else None
+    reasons = pop["EOTREAS"] if "EOTREAS" in pop else pd.Series([None] * n, dtype="object")
+    counts = reasons.dropna().value_counts()
+    others = sorted(r for r in counts.index if r not in EOT_ORDER and r != "COMPLETED")
+    eot = {r: int(counts[r]) for r in [*EOT_ORDER, *others] if r in counts.index}
+    return {
+        "screened": screened,
+        "not_eligible": screened - n if screened is not None else None,
+        "eligible": n,
+        "treated": n,
+        "eot": eot,
+        "ended_early": sum(eot.values()),
+        "completed": int(counts.get("COMPLETED", 0)),
+        "eot_missing": int(reasons.isna().sum()),
+    }
+
+
+def _eot_label(reason: str) -> str:
+    return _EOT_TEXT.get(reason, reason.lower())
+
+
+def flow_figure(study: Study, ax=None):
+    """Draw the patient flow (screened → treated → ended early / completed) with matplotlib.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study folder (see :func:`flow_counts`).
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure is made when omitted.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import FancyBboxPatch
+
+    c = flow_counts(study)
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(7.5, 5.6))
+    else:
+        fig = ax.figure
+    ax.set_xlim(0, 10)
+    ax.set_ylim(0.3, 10)
+    ax.axis("off")
+
+    def box(x, y, text, w=4.2, h=0.9, face="#eef3f8", edge="#2f4b7c"):
+        ax.add_patch(
+            FancyBboxPatch(
+                (x - w / 2, y - h / 2), w, h,
+                boxstyle="round,pad=0.02,rounding_size=0.12",
+                facecolor=face, edgecolor=edge, linewidth=1.2,
+            )
+        )
+        ax.text(x, y, text, ha="center", va="center", fontsize=10, wrap=True)
+
+    def arrow(x0, y0, x1, y1):
+        ax.annotate(
+            "", xy=(x1, y1), xytext=(x0, y0),
+            arrowprops={"arrowstyle": "-|>", "color": "#2f4b7c", "lw": 1.2, "shrinkA": 0, "shrinkB": 0},
+        )
+
+    main_x, side_x = 3.0, 7.6
+    y_screen, y_treat, y_end = 9.4, 7.0, 1.0
+    if c["screened"] is not None:
+        box(main_x, y_screen, f"Screened\nn = {c['screened']}")
+        arrow(main_x, y_screen - 0.45, main_x, y_treat + 0.45)
+        y_ne = (y_screen + y_treat) / 2
+        arrow(main_x, y_ne, side_x - 1.9, y_ne)
+        box(side_x, y_ne, f"Not eligible\nn = {c['not_eligible']}", w=3.8, h=0.8, face="#f6f6f6", edge="#777777")
+    else:
+        ax.text(main_x, y_screen, "number screened not given\n(no 'screened' in study.yml)",
+                ha="center", va="center", fontsize=9, color="#777777")
+    box(main_x, y_treat, f"Eligible, treated with ruxolitinib\n(intention to treat) n = {c['treated']}")
+
+    lines = [f"{_eot_label(r)}: {k}" for r, k in c["eot"].items()]
+    if c["eot_missing"]:
+        lines.append(f"reason not recorded: {c['eot_missing']}")
+    h_early = 0.55 + 0.36 * max(len(lines), 1)
+    y_early = 4.0
+    text = f"Ended treatment before day 28\nn = {c['ended_early']}"
+    if lines:
+        text += "\n" + "\n".join(lines)
+    box(side_x, y_early, text, w=3.8, h=h_early, face="#fdf1e6", edge="#b5651d")
+    ax.plot([main_x, main_x], [y_treat - 0.45, y_end + 0.45], color="#2f4b7c", lw=1.2)
+    arrow(main_x, y_early, side_x - 1.9, y_early)
+    arrow(main_x, y_end + 0.8, main_x, y_end + 0.45)
+    box(main_x, y_end, f"Completed 28 days of treatment\nn = {c['completed']}", face="#e9f5ea", edge="#2e7d32")
+    fig.tight_layout()
+    return fig
