@@ -1,0 +1,262 @@
+"""The published-numbers ledger: every number printed in the paper, and how to compare with it.
+
+The ledger is ``data/published/claims.csv`` (one row per printing of a number
+in Neubauer et al., Leukemia 2021). Pages call :func:`compare_table` in their
+"Compare with the publication" section; ``ruxlib audit`` (:mod:`ruxlib.audit`)
+recomputes every claim from a study folder.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
+from pathlib import Path
+
+import pandas as pd
+
+__all__ = [
+    "COLUMNS",
+    "STATUSES",
+    "Reported",
+    "compare",
+    "compare_table",
+    "default_path",
+    "load_claims",
+    "matches",
+    "parse_reported",
+    "round_half_away",
+    "round_half_even",
+    "select",
+]
+
+COLUMNS = ("id", "source", "quantity", "reported", "decimals", "status", "note")
+STATUSES = ("reproduced", "inconsistent", "context")
+
+_WORDS = {
+    "zero": 0, "one": 1, "another": 1, "two": 2, "three": 3, "four": 4, "five": 5,
+    "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11,
+    "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
+    "seventeen": 17, "eighteen": 18,
+}
+_ID = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)*$")
+_OPS = (("<=", "<="), ("≤", "<="), (">=", ">="), ("≥", ">="), ("<", "<"), (">", ">"),
+        ("more than", ">"), ("less than", "<"), ("at least", ">="), ("~", "~"))
+
+
+def default_path() -> Path:
+    """Path of the ledger shipped with the repository (``data/published/claims.csv``)."""
+    return Path(__file__).resolve().parent.parent / "data" / "published" / "claims.csv"
+
+
+def load_claims(path: str | Path | None = None) -> pd.DataFrame:
+    """Read and validate the ledger.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        The CSV file; default :func:`default_path`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per claim, ``reported`` kept as text, ``decimals`` as int.
+
+    Raises
+    ------
+    ValueError
+        When a required column is missing, an id repeats, a status is not one
+        of :data:`STATUSES` or a ``reported`` text is not a number.
+    """
+    path = Path(path) if path is not None else default_path()
+    df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    problems = [f"column {c} is missing" for c in COLUMNS if c not in df.columns]
+    if problems:
+        raise ValueError(f"{path}: " + "; ".join(problems))
+    dup = df["id"][df["id"].duplicated()].tolist()
+    if dup:
+        problems.append(f"ids repeat: {', '.join(dup)}")
+    bad = df.loc[~df["status"].isin(STATUSES), ["id", "status"]]
+    problems += [f"{r.id}: status must be one of {', '.join(STATUSES)}, got '{r.status}'"
+                 for r in bad.itertuples()]
+    for r in df.itertuples():
+        if not _ID.match(r.id):
+            problems.append(f"{r.id}: ids are lower-case words joined by dots")
+        try:
+            parse_reported(r.reported)
+        except ValueError as e:
+            problems.append(f"{r.id}: {e}")
+        if not str(r.decimals).isdigit():
+            problems.append(f"{r.id}: decimals must be a non-negative integer, got '{r.decimals}'")
+    if problems:
+        raise ValueError(f"{path}: " + "; ".join(problems))
+    df["decimals"] = df["decimals"].astype(int)
+    return df
+
+
+@dataclass(frozen=True)
+class Reported:
+    """A printed number: ``op`` is ``"="`` for a value, else an inequality (``"<"``, ``">"``, ...)."""
+
+    op: str
+    value: float
+
+
+def parse_reported(text: str) -> Reported:
+    """Parse a printed number such as ``"59.5"``, ``"Sixteen"``, ``"< 0.01"``, ``"more than one"``.
+
+    Examples
+    --------
+    >>> parse_reported("< 0.01")
+    Reported(op='<', value=0.01)
+    >>> parse_reported("Thirteen")
+    Reported(op='=', value=13.0)
+    """
+    s = str(text).strip()
+    op = "="
+    for prefix, name in _OPS:
+        if s.lower().startswith(prefix):
+            op, s = name, s[len(prefix):].strip()
+            break
+    if op == "~":
+        op = "="
+    s = s.rstrip("%").strip()
+    if s.lower() in _WORDS:
+        return Reported(op, float(_WORDS[s.lower()]))
+    try:
+        return Reported(op, float(s))
+    except ValueError:
+        raise ValueError(f"reported '{text}' is not a number") from None
+
+
+def _quantize(x: float, decimals: int, mode) -> Decimal:
+    return Decimal(repr(float(x))).quantize(Decimal(1).scaleb(-decimals), rounding=mode)
+
+
+def round_half_even(x: float, decimals: int) -> float:
+    """Round like R and numpy (ties to even), on the printed decimal representation of ``x``."""
+    return float(_quantize(x, decimals, ROUND_HALF_EVEN))
+
+
+def round_half_away(x: float, decimals: int) -> float:
+    """Round like SAS and by hand (ties away from zero), on the decimal representation of ``x``."""
+    return float(_quantize(x, decimals, ROUND_HALF_UP))
+
+
+def matches(reported: str, decimals: int, computed) -> bool:
+    """Whether ``computed`` reproduces the printed ``reported`` at ``decimals`` places.
+
+    Either rounding rule (half-even or half-away) is accepted; an inequality such
+    as ``"< 0.01"`` is checked as an inequality on the unrounded value.
+
+    Examples
+    --------
+    >>> matches("0.05", 2, 0.0483)
+    True
+    >>> matches("< 0.01", 2, 4 / 364)
+    False
+    """
+    if computed is None:
+        return False
+    try:
+        x = float(computed)
+    except (TypeError, ValueError):
+        return False
+    if math.isnan(x):
+        return False
+    rep = parse_reported(reported)
+    if rep.op == "<":
+        return x < rep.value
+    if rep.op == "<=":
+        return x <= rep.value
+    if rep.op == ">":
+        return x > rep.value
+    if rep.op == ">=":
+        return x >= rep.value
+    try:
+        return rep.value in (round_half_even(x, decimals), round_half_away(x, decimals))
+    except InvalidOperation:
+        return False
+
+
+def select(claims: pd.DataFrame, ids_or_page: str | Iterable[str]) -> pd.DataFrame:
+    """Rows of the ledger for a page label (``"baseline"``), an id prefix (``"t1.age"``) or ids.
+
+    A string is tried as a page label first (column ``page``), then as an id
+    prefix (``"t1.age"`` matches ``t1.age.mean`` ...; a trailing ``*`` is allowed).
+    """
+    if isinstance(ids_or_page, str):
+        key = ids_or_page
+        if "page" in claims.columns and (claims["page"] == key).any():
+            return claims[claims["page"] == key]
+        key = key.rstrip("*").rstrip(".")
+        mask = (claims["id"] == key) | claims["id"].str.startswith(key + ".")
+        return claims[mask]
+    wanted = list(ids_or_page)
+    out = claims.set_index("id").loc[[i for i in wanted if i in set(claims["id"])]].reset_index()
+    return out
+
+
+def _display(value, decimals: int):
+    if value is None:
+        return None
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return None
+    if math.isnan(x):
+        return None
+    return round_half_away(x, decimals)
+
+
+def compare(claims: pd.DataFrame, computed: Mapping[str, float | None]) -> pd.DataFrame:
+    """Put each claim next to its computed value.
+
+    Parameters
+    ----------
+    claims : pandas.DataFrame
+        Ledger rows (from :func:`load_claims` or :func:`select`).
+    computed : mapping of claim id to number (or ``None``)
+        Ids absent from the mapping are shown with ``computed`` missing.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``id, source, quantity, reported, computed, status, match``;
+        ``computed`` is rounded (half away from zero) to the claim's decimals,
+        ``match`` is :func:`matches` (both rounding rules accepted).
+    """
+    rows = []
+    for r in claims.itertuples(index=False):
+        value = computed.get(r.id)
+        rows.append({
+            "id": r.id, "source": r.source, "quantity": r.quantity, "reported": r.reported,
+            "computed": _display(value, int(r.decimals)), "status": r.status,
+            "match": matches(r.reported, int(r.decimals), value),
+        })
+    return pd.DataFrame(rows, columns=["id", "source", "quantity", "reported", "computed", "status", "match"])
+
+
+def compare_table(ids_or_page: str | Iterable[str], computed: Mapping[str, float | None],
+                  claims: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The "Compare with the publication" table of a page.
+
+    Parameters
+    ----------
+    ids_or_page : str or iterable of str
+        A page label (e.g. ``"baseline"``), an id prefix (``"t1.age"``) or a list of ids.
+    computed : mapping of claim id to number
+        What the page computed.
+    claims : pandas.DataFrame, optional
+        The ledger; default :func:`load_claims`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`compare`, restricted to the selected claims.
+    """
+    claims = load_claims() if claims is None else claims
+    return compare(select(claims, ids_or_page), computed)
+

@@ -1,0 +1,105 @@
+"""The ledger file and the comparison helpers of ruxlib.claims."""
+
+import pandas as pd
+import pytest
+
+from ruxlib import claims
+
+
+def test_shipped_ledger_loads_with_unique_ids_and_valid_statuses():
+    df = claims.load_claims()
+    assert df["id"].is_unique
+    assert set(df["status"]) <= set(claims.STATUSES)
+    assert len(df) > 150
+
+
+def test_shipped_ledger_has_every_table1_statistic():
+    ids = set(claims.load_claims()["id"])
+    for var in ["age", "weight", "height", "bmi", "hr", "resp", "pfratio", "sysbp", "diabp", "temp"]:
+        for stat in ["n", "mean", "sd", "median", "min", "max"]:
+            assert f"t1.{var}.{stat}" in ids
+
+
+def test_shipped_ledger_keeps_printed_text():
+    df = claims.load_claims().set_index("id")
+    assert df.loc["t1.age.sd", "reported"] == "14.92"
+    assert df.loc["t1.hr.median", "reported"] == "74.0"
+    assert df.loc["t1.hr.median", "decimals"] == 1
+    assert df.loc["fig4.p", "reported"] == "< 0.01"
+    assert df.loc["t2.dialysis.pct", "reported"] == "18.75"
+
+
+def test_parse_reported_reads_words_inequalities_and_percent():
+    assert claims.parse_reported("Sixteen") == claims.Reported("=", 16.0)
+    assert claims.parse_reported("another") == claims.Reported("=", 1.0)
+    assert claims.parse_reported("< 0.01") == claims.Reported("<", 0.01)
+    assert claims.parse_reported("more than one") == claims.Reported(">", 1.0)
+    assert claims.parse_reported("~15") == claims.Reported("=", 15.0)
+    with pytest.raises(ValueError):
+        claims.parse_reported("n/a")
+
+
+def test_rounding_ties_differ_between_rules():
+    # 0.125 is exactly representable: a true tie
+    assert claims.round_half_even(0.125, 2) == 0.12
+    assert claims.round_half_away(0.125, 2) == 0.13
+    # 92.85 as a float is 92.8499999...; rounding uses the printed decimal form
+    assert claims.round_half_away(92.85, 1) == 92.9
+
+
+def test_matches_accepts_either_rounding_rule():
+    assert claims.matches("0.13", 2, 0.125)
+    assert claims.matches("0.12", 2, 0.125)
+    assert not claims.matches("0.13", 2, 0.1249)
+
+
+def test_matches_checks_inequalities_without_rounding():
+    # 11 vs 3 exact WMW: p = 2/364 is below 0.01, 4/364 = 0.011 is not
+    assert claims.matches("< 0.01", 2, 2 / 364)
+    assert not claims.matches("< 0.01", 2, 4 / 364)
+    assert claims.matches("more than one", 0, 1.1)
+    assert not claims.matches("more than one", 0, 1.0)
+
+
+def test_matches_is_false_for_missing_values():
+    assert not claims.matches("3", 0, None)
+    assert not claims.matches("3", 0, float("nan"))
+
+
+def test_chi_square_p_rounds_to_printed_value():
+    # chi-square 3.9 on 1 df: p = 0.0483 (R: pchisq(3.9, 1, lower.tail=FALSE))
+    assert claims.matches("0.05", 2, 0.04828)
+
+
+def _ledger(tmp_path, rows):
+    df = pd.DataFrame(rows, columns=list(claims.COLUMNS) + ["page"])
+    path = tmp_path / "claims.csv"
+    df.to_csv(path, index=False)
+    return path
+
+
+def test_load_claims_rejects_bad_status_and_duplicate_ids(tmp_path):
+    path = _ledger(tmp_path, [
+        ["a.b", "Table 1", "q", "1", 0, "maybe", "", "p"],
+        ["a.b", "Table 1", "q", "1", 0, "reproduced", "", "p"],
+    ])
+    with pytest.raises(ValueError, match="status must be one of") as e:
+        claims.load_claims(path)
+    assert "ids repeat: a.b" in str(e.value)
+
+
+def test_compare_table_selects_by_page_or_prefix(tmp_path):
+    path = _ledger(tmp_path, [
+        ["t1.age.mean", "Table 1", "mean age", "59.5", 1, "reproduced", "", "baseline"],
+        ["t1.age.sd", "Table 1", "SD age", "14.92", 2, "reproduced", "", "baseline"],
+        ["txt.os28.alive", "Results", "alive", "Thirteen", 0, "reproduced", "", "km-survival"],
+    ])
+    ledger = claims.load_claims(path)
+    out = claims.compare_table("baseline", {"t1.age.mean": 59.5, "t1.age.sd": 14.9}, claims=ledger)
+    assert out["id"].tolist() == ["t1.age.mean", "t1.age.sd"]
+    assert out["match"].tolist() == [True, False]
+    assert out["computed"].tolist() == [59.5, 14.9]
+    out = claims.compare_table("txt.os28", {"txt.os28.alive": 13}, claims=ledger)
+    assert out["match"].tolist() == [True]
+    out = claims.compare_table(["t1.age.sd"], {}, claims=ledger)
+    assert out["computed"].isna().all() and not out["match"].any()
