@@ -13,7 +13,7 @@ import pandas as pd
 from .baseline import format_number, itt
 from .io import Study
 
-__all__ = ["FERRITIN_FOOTNOTE", "ae_table", "ae_table_gt"]
+__all__ = ["FERRITIN_FOOTNOTE", "ae_table", "ae_table_gt", "claim_values"]
 
 FERRITIN_FOOTNOTE = (
     "In case of ferritin, grade 3 investigations have been defined as “severe or medically "
@@ -126,3 +126,42 @@ def ae_table_gt(study: Study, min_grade: int = 3, decimals: int = 2, title: str 
             "not the trial's records."
         )
     return gt
+
+
+def claim_values(study: Study, claims: pd.DataFrame | None = None, min_grade: int = 3) -> dict[str, float | None]:
+    """Computed values for the Table 2 rows of the ledger (``t2.<slug>.n/.pct/.cum``).
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study folder.
+    claims : pandas.DataFrame, optional
+        The ledger (default :func:`ruxlib.claims.load_claims`); each ``t2`` row
+        names its preferred term in ``note`` (``AEDECOD = '…'``) or ``quantity``.
+    min_grade : int
+        Lowest CTCAE grade counted (default 3).
+
+    Returns
+    -------
+    dict
+        Claim id → computed value; a term absent from the table gives N = 0
+        and no percentage or cumulative frequency; all None without adae.csv.
+    """
+    from .baseline import ledger_label
+
+    if claims is None:
+        from .claims import load_claims
+
+        claims = load_claims()
+    table = ae_table(study, min_grade).set_index("term")
+    out: dict[str, float | None] = {}
+    for r in claims[claims["id"].str.startswith("t2.")].itertuples():
+        term = ledger_label(r.quantity, r.note)
+        stat = r.id.rsplit(".", 1)[1]
+        if study.adae is None:
+            out[r.id] = None
+        elif term in table.index:
+            out[r.id] = table.loc[term, stat]
+        else:
+            out[r.id] = 0 if stat == "n" else None
+    return out

@@ -10,6 +10,7 @@ population (``ITTFL == "Y"``).
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -18,6 +19,8 @@ from .io import Study, baseline
 
 __all__ = [
     "ADSL_VARIABLES",
+    "claim_values",
+    "ledger_label",
     "VITAL_LABELS",
     "itt",
     "risk_factors",
@@ -313,3 +316,61 @@ def table1_gt(study: Study, decimals: int = 2, title: str | None = None):
             "not the trial's records."
         )
     return gt
+
+
+def ledger_label(quantity: str, note: str = "") -> str:
+    """The data label a ledger row refers to: the quoted value in ``note`` (``MHCAT = 'X'``)
+    if there is one, else the text of ``quantity`` before its first colon."""
+    m = re.search(r"=\s*'([^']+)'", note or "")
+    if m:
+        return m.group(1)
+    return str(quantity).split(":")[0].strip()
+
+
+def claim_values(study: Study, claims: pd.DataFrame | None = None) -> dict[str, float | None]:
+    """Computed values for the ledger rows of the baseline page (``t1.*`` and ``txt.*``).
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study folder.
+    claims : pandas.DataFrame, optional
+        The ledger (default :func:`ruxlib.claims.load_claims`); used to map the
+        risk-factor ids (``t1.rf.<slug>.pts`` / ``.n``) to their MHCAT.
+
+    Returns
+    -------
+    dict
+        Claim id → computed number (``None`` when the data needed are absent).
+    """
+    if claims is None:
+        from .claims import load_claims
+
+        claims = load_claims()
+    out: dict[str, float | None] = {}
+    n = len(itt(study))
+    out["t1.title.n"] = out["txt.itt.n"] = n
+    cont = table1(study).set_index("var")
+    for var, row in cont.iterrows():
+        for stat in STATS:
+            out[f"t1.{var}.{stat}"] = row[stat]
+    for var in ("age", "bmi"):
+        if var in cont.index:
+            for stat in ("median", "min", "max"):
+                out[f"txt.{var}.{stat}"] = cont.loc[var, stat]
+    sc = sex_counts(study).set_index("sex")
+    out["t1.sex.n"] = out["txt.sex.n"] = n
+    out["t1.sex.f"] = sc.loc["F", "n"]
+    out["t1.sex.m"] = out["txt.sex.m"] = sc.loc["M", "n"]
+    out["t1.sex.f_pct"] = sc.loc["F", "pct"]
+    out["t1.sex.m_pct"] = out["txt.sex.m_pct"] = sc.loc["M", "pct"]
+    rf = risk_factors(study)
+    rf = rf.set_index("category") if rf is not None else None
+    for r in claims[claims["id"].str.startswith("t1.rf.")].itertuples():
+        label = ledger_label(r.quantity, r.note)
+        stat = r.id.rsplit(".", 1)[1]
+        if rf is None:
+            out[r.id] = None
+        else:
+            out[r.id] = int(rf.loc[label, stat]) if label in rf.index else 0
+    return out

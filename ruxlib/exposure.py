@@ -23,6 +23,9 @@ from .io import Study
 
 __all__ = [
     "ADHERENCE_THRESHOLD",
+    "claim_values",
+    "dosing_schedule",
+    "interruption_days_by_reason",
     "EOT_ORDER",
     "exposure_summary",
     "flow_counts",
@@ -291,3 +294,101 @@ def flow_figure(study: Study, ax=None):
     box(main_x, y_end, f"Completed 28 days of treatment\nn = {c['completed']}", face="#e9f5ea", edge="#2e7d32")
     fig.tight_layout()
     return fig
+
+
+def dosing_schedule(adex: pd.DataFrame | None) -> dict:
+    """The protocol's planned schedule as recorded in adex (EXPLDOS by study day).
+
+    Returns
+    -------
+    dict
+        ``start_times`` (planned administrations on day 0), ``start_mg``
+        (EXPLDOS of the first administration), ``main_times`` (planned
+        administrations per day from day 1: the most common count), ``main_mg``
+        (most common EXPLDOS from day 1), ``main_from`` (first day, counted
+        1-based as the paper does, whose planned dose is ``main_mg``) and
+        ``last_day`` (last day with a planned administration, 1-based). Values
+        are None when adex is absent or empty.
+    """
+    keys = ("start_times", "start_mg", "main_times", "main_mg", "main_from", "last_day")
+    if adex is None or adex.empty:
+        return dict.fromkeys(keys)
+    day = np.floor(adex["ADY"].astype(float))
+    per_day = adex.groupby([adex["USUBJID"], day]).size()
+    day0 = per_day[per_day.index.get_level_values(1) == 0]
+    later = per_day[per_day.index.get_level_values(1) >= 1]
+    first = adex.sort_values("ADY").groupby("USUBJID").head(1)
+    main = adex.loc[day >= 1, "EXPLDOS"]
+    main_mg = float(main.mode().iloc[0]) if not main.empty else None
+    main_from = float(day[adex["EXPLDOS"].eq(main_mg)].min()) + 1 if main_mg is not None else None
+    return {
+        "start_times": int(day0.mode().iloc[0]) if not day0.empty else None,
+        "start_mg": float(first["EXPLDOS"].mode().iloc[0]),
+        "main_times": int(later.mode().iloc[0]) if not later.empty else None,
+        "main_mg": main_mg,
+        "main_from": main_from,
+        "last_day": float(day.max()) + 1,
+    }
+
+
+def interruption_days_by_reason(adex: pd.DataFrame | None, word: str) -> float | None:
+    """Total days of interruptions whose reason (EXADJ) contains ``word`` (case-insensitive).
+
+    None when no interruption matches.
+    """
+    ints = interruptions(adex)
+    hit = ints[ints["reason"].str.contains(word, case=False, regex=False)]
+    return float(hit["days"].sum()) if not hit.empty else None
+
+
+def claim_values(study: Study) -> dict[str, float | None]:
+    """Computed values for the ledger rows of the exposure page (and of the trial flow).
+
+    Returns
+    -------
+    dict
+        Claim id → computed number (None when the data needed are absent).
+        Interruptions are attributed to a reason by the words "adverse" and
+        "tube" in EXADJ.
+    """
+    from .baseline import summarise_continuous
+
+    out: dict[str, float | None] = {}
+    ex = exposure_summary(study)
+    dur = summarise_continuous(ex["duration"])
+    out["txt.trtdur.median"], out["txt.trtdur.min"], out["txt.trtdur.max"] = dur["median"], dur["min"], dur["max"]
+    sched = dosing_schedule(study.adex)
+    out["txt.dose.start_times"] = sched["start_times"]
+    out["txt.dose.start_mg"] = sched["start_mg"]
+    out["txt.dose.main_times"] = sched["main_times"]
+    out["txt.dose.main_mg"] = sched["main_mg"]
+    out["txt.dose.main_from"] = sched["main_from"]
+    out["txt.dose.main_to"] = sched["last_day"]
+    has_ex = study.adex is not None
+    out["txt.interrupt.n"] = int((ex["n_interruptions"].fillna(0) > 0).sum()) if has_ex else None
+    out["txt.interrupt.ae_days"] = interruption_days_by_reason(study.adex, "adverse")
+    out["txt.interrupt.tube_days"] = interruption_days_by_reason(study.adex, "tube")
+    flow = flow_counts(study)
+    pop = itt(study)
+    if "EOTREAS" in pop and "TRTDURD" in pop:
+        done = pop.loc[pop["EOTREAS"].eq("COMPLETED"), "TRTDURD"]
+        out["txt.eot.horizon"] = float(done.median()) if not done.empty else None
+    for key, reason in (("discharged", "DISCHARGED FROM ICU"), ("transferred", "TRANSFERRED"),
+                        ("death", "DEATH"), ("ae", "ADVERSE EVENT")):
+        out[f"txt.eot.{key}"] = flow["eot"].get(reason, 0) if "EOTREAS" in pop else None
+    di = ex["dose_intensity"]
+    if has_ex:
+        below = di[di < ADHERENCE_THRESHOLD]
+        adherent = int((di >= ADHERENCE_THRESHOLD).sum())
+        cum = summarise_continuous(ex["cum_dose"])
+        out["txt.di.median"] = summarise_continuous(di)["median"]
+        out["txt.di.below80_n"] = int(below.size)
+        out["txt.di.below80_value"] = float(below.min()) if not below.empty else None
+        out["txt.adherence.n"] = adherent
+        out["txt.adherence.total"] = len(ex)
+        out["txt.adherence.pct"] = 100.0 * adherent / len(ex) if len(ex) else None
+        out["txt.cumdose.median"], out["txt.cumdose.min"], out["txt.cumdose.max"] = cum["median"], cum["min"], cum["max"]
+    for key in ("screened", "screened.results", "recruited"):
+        out[f"txt.screening.{key}"] = flow["screened"]
+    out["txt.screening.eligible"] = out["txt.screening.eligible.results"] = flow["eligible"]
+    return out
