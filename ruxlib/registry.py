@@ -1,0 +1,327 @@
+"""Machine-readable trial registry records: load, validate, tabulate.
+
+The records live in ``data/registry/NCTxxxxxxxx.yaml``, one file per trial, and
+follow the JSON Schema ``data/registry/schema.json``: design, phase, enrolment,
+arms and doses, eligibility criteria (each with an id and its verbatim text),
+outcome measures with time frames, dates, sponsor and, where published,
+aggregate results. Every text says which source it was copied from.
+
+Records shipped with the book:
+
+========== ===================================== ==============================
+NCT id     trial                                 source of the record
+========== ===================================== ==============================
+NCT04359290 the paper's single-arm phase II       the paper's Methods
+NCT04334044 single-arm phase I/II, Mexico         ClinicalTrials.gov record
+NCT04377620 RUXCOVID-DEVENT, randomized phase III  published results (summary)
+NCT04362137 RUXCOVID, randomized phase III         published results (summary)
+========== ===================================== ==============================
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import yaml
+from jsonschema import Draft202012Validator
+from scipy import stats
+
+__all__ = [
+    "REGISTRY_DIR",
+    "RegistryError",
+    "load_schema",
+    "validate_record",
+    "load_record",
+    "load_all",
+    "criteria_table",
+    "outcomes_table",
+    "compare_trials",
+    "published_counts",
+    "IntervalCheck",
+    "check_log_symmetric_interval",
+]
+
+REGISTRY_DIR = Path(__file__).resolve().parents[1] / "data" / "registry"
+"""Folder of the shipped registry records and their schema."""
+
+ORDER = ("NCT04359290", "NCT04334044", "NCT04377620", "NCT04362137")
+"""Order in which the book sets the trials side by side (the paper's first)."""
+
+
+class RegistryError(Exception):
+    """A registry record breaks its schema; ``problems`` lists every breach."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = list(problems)
+        super().__init__("\n".join(["registry record problems:", *("  - " + p for p in self.problems)]))
+
+
+def load_schema(folder: str | Path | None = None) -> dict:
+    """The JSON Schema of a registry record (``schema.json`` in ``folder``)."""
+    folder = Path(folder) if folder is not None else REGISTRY_DIR
+    return json.loads((folder / "schema.json").read_text(encoding="utf-8"))
+
+
+def validate_record(record: dict, schema: dict | None = None) -> list[str]:
+    """Every way ``record`` breaks the schema, as readable strings (empty if valid).
+
+    Besides the JSON Schema, two cross-references are checked: each criterion's
+    and outcome's ``source`` names an entry of ``sources``, and criterion ids
+    are unique within the record.
+
+    Parameters
+    ----------
+    record : dict
+        A record as read from YAML.
+    schema : dict, optional
+        Defaults to the shipped ``schema.json``.
+
+    Returns
+    -------
+    list of str
+        ``"<path>: <message>"`` per problem.
+    """
+    schema = schema if schema is not None else load_schema()
+    validator = Draft202012Validator(schema)
+    problems = []
+    for err in sorted(validator.iter_errors(record), key=lambda e: list(map(str, e.absolute_path))):
+        where = "/".join(map(str, err.absolute_path)) or "(record)"
+        problems.append(f"{where}: {err.message}")
+    if problems:
+        return problems
+    source_ids = {s["id"] for s in record["sources"]}
+    crits = record["eligibility"]["inclusion"] + record["eligibility"]["exclusion"]
+    seen = set()
+    for c in crits:
+        if c["source"] not in source_ids:
+            problems.append(f"eligibility/{c['id']}: source '{c['source']}' is not in sources")
+        if c["id"] in seen:
+            problems.append(f"eligibility/{c['id']}: criterion id used twice")
+        seen.add(c["id"])
+    for kind, prefix in (("inclusion", "INC"), ("exclusion", "EXC")):
+        for c in record["eligibility"][kind]:
+            if not c["id"].startswith(prefix):
+                problems.append(f"eligibility/{kind}/{c['id']}: {kind} criterion ids start with {prefix}")
+    for o in record["outcomes"]:
+        if "source" in o and o["source"] not in source_ids:
+            problems.append(f"outcomes/{o['id']}: source '{o['source']}' is not in sources")
+    res = record.get("results")
+    if res is not None and res["source"] not in source_ids:
+        problems.append(f"results: source '{res['source']}' is not in sources")
+    return problems
+
+
+def load_record(nct_id: str, folder: str | Path | None = None) -> dict:
+    """Read and validate one record, ``folder/<nct_id>.yaml``.
+
+    Raises
+    ------
+    RegistryError
+        If the file is missing, is not YAML, or breaks the schema.
+    """
+    folder = Path(folder) if folder is not None else REGISTRY_DIR
+    file = folder / f"{nct_id}.yaml"
+    if not file.exists():
+        raise RegistryError([f"{file}: no such record"])
+    try:
+        record = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except yaml.YAMLError as e:
+        raise RegistryError([f"{file.name}: not valid YAML ({e})"]) from None
+    problems = validate_record(record, load_schema(folder))
+    if not problems and record["nct_id"] != nct_id:
+        problems.append(f"{file.name}: nct_id is {record['nct_id']}, the file name says {nct_id}")
+    if problems:
+        raise RegistryError([f"{file.name}: {p}" for p in problems])
+    return record
+
+
+def load_all(folder: str | Path | None = None) -> dict[str, dict]:
+    """Every record in ``folder``, validated, keyed by NCT id (book order first)."""
+    folder = Path(folder) if folder is not None else REGISTRY_DIR
+    ids = sorted(p.stem for p in folder.glob("NCT*.yaml"))
+    ids = [i for i in ORDER if i in ids] + [i for i in ids if i not in ORDER]
+    return {i: load_record(i, folder) for i in ids}
+
+
+def criteria_table(record: dict) -> pd.DataFrame:
+    """One row per eligibility criterion: ``id, kind, text, source, verbatim``."""
+    rows = []
+    for kind in ("inclusion", "exclusion"):
+        for c in record["eligibility"][kind]:
+            rows.append({
+                "id": c["id"],
+                "kind": kind,
+                "text": c["text"],
+                "source": c["source"],
+                "verbatim": c.get("verbatim", True),
+            })
+    return pd.DataFrame(rows, columns=["id", "kind", "text", "source", "verbatim"])
+
+
+def outcomes_table(record: dict) -> pd.DataFrame:
+    """One row per outcome measure: ``id, kind, title, time_frame, description``."""
+    rows = [
+        {k: o.get(k, "") for k in ("id", "kind", "title", "time_frame", "description")}
+        for o in record["outcomes"]
+    ]
+    return pd.DataFrame(rows, columns=["id", "kind", "title", "time_frame", "description"])
+
+
+def _dose_text(record: dict) -> str:
+    parts = []
+    for a in record["arms"]:
+        if a["type"] == "experimental":
+            parts.append(f"{a['dose_mg']:g} mg {a['frequency']}" if a.get("dose_mg") is not None else a["intervention"])
+        else:
+            parts.append(a["type"])
+    return "; ".join(parts)
+
+
+def _primary(record: dict) -> tuple[str, str]:
+    prim = [o for o in record["outcomes"] if o["kind"] == "primary"]
+    if len(prim) == 1:
+        return prim[0]["title"], prim[0]["time_frame"]
+    return (
+        f"{len(prim)} measures, e.g. " + "; ".join(o["title"] for o in prim[:3]) + ", …",
+        ", ".join(sorted({o["time_frame"] for o in prim})),
+    )
+
+
+def compare_trials(records: dict[str, dict]) -> pd.DataFrame:
+    """Set trials side by side: one column per trial, one row per feature.
+
+    Rows: design, phase, population, severity at entry, ventilated at entry,
+    steroids, dose, primary endpoint, time frame, size (enrolled), period,
+    source of the record.
+    """
+    cols = {}
+    for nct, r in records.items():
+        d = r["design"]
+        design = f"{d['allocation']}, {d['model']}, {d['masking']}"
+        if d.get("ratio"):
+            design += f", {d['ratio']}"
+        endpoint, frame = _primary(r)
+        dates = r["dates"]
+        start = dates.get("start") or dates.get("enrolment_first") or "not recorded"
+        end = dates.get("primary_completion") or dates.get("enrolment_last") or "not recorded"
+        cols[f"{r['acronym']} ({nct})"] = {
+            "design": design,
+            "phase": "/".join(str(p) for p in r["phase"]),
+            "population": r["population"]["summary"].strip(),
+            "severity at entry": r["population"]["severity_at_entry"],
+            "ventilated at entry": r["population"]["ventilated_at_entry"],
+            "steroids": r["population"].get("steroids", "not recorded"),
+            "dose": _dose_text(r),
+            "primary endpoint": endpoint,
+            "time frame": frame,
+            "size": f"{r['enrolment']['n']} ({r['enrolment']['type']})",
+            "period": f"{start} to {end}",
+            "record from": r["sources"][0]["citation"],
+        }
+    return pd.DataFrame(cols)
+
+
+def published_counts(record: dict, endpoint: str | None = None) -> pd.DataFrame:
+    """The published counts of a record's ``results`` as a table.
+
+    Parameters
+    ----------
+    record : dict
+    endpoint : str, optional
+        ``None`` for the main endpoint of ``results.by_arm``, else a key of
+        ``results.other`` (e.g. ``"deaths_by_day29"``).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by arm id: ``label, events, n, percent_reported, ci_low_reported,
+        ci_high_reported`` (CI bounds as printed, percent, or empty).
+    """
+    res = record.get("results")
+    if res is None:
+        return pd.DataFrame(columns=["label", "events", "n", "percent_reported", "ci_low_reported", "ci_high_reported"])
+    counts = res["by_arm"] if endpoint is None else res["other"][endpoint]
+    labels = {a["id"]: a["label"] for a in record["arms"]}
+    rows = {}
+    for arm, c in counts.items():
+        ci = c.get("ci_reported", ["", ""])
+        rows[arm] = {
+            "label": labels.get(arm, arm),
+            "events": c["events"],
+            "n": c["n"],
+            "percent_reported": c.get("percent_reported", ""),
+            "ci_low_reported": ci[0],
+            "ci_high_reported": ci[1],
+        }
+    frame = pd.DataFrame.from_dict(rows, orient="index")
+    frame.index.name = "arm"
+    return frame
+
+
+@dataclass(frozen=True)
+class IntervalCheck:
+    """What a printed ratio, its interval and its p value imply about each other.
+
+    ``centre`` is the geometric mean of the limits (equal to the estimate when
+    the interval is symmetric on the log scale, as a Wald interval from a
+    logistic model is); ``se`` the standard error of the log ratio implied by
+    the width; ``p_one_sided`` the one-sided p value implied by estimate and
+    ``se`` (for a ratio below 1).
+    """
+
+    estimate: float
+    lower: float
+    upper: float
+    centre: float
+    se: float
+    z: float
+    p_one_sided: float
+    p_two_sided: float
+
+
+def check_log_symmetric_interval(estimate: float, lower: float, upper: float, level: float = 0.95) -> IntervalCheck:
+    """Check a printed ratio and confidence interval for internal consistency.
+
+    A Wald interval for an odds ratio is symmetric on the log scale, so the
+    geometric mean of its limits, :math:`\\sqrt{L U}`, equals the estimate
+    (up to rounding) and its width fixes the standard error
+    :math:`SE = (\\log U - \\log L) / (2 z_{1-\\alpha/2})`, which with the
+    estimate implies a p value. A misprinted limit breaks these identities.
+
+    Parameters
+    ----------
+    estimate, lower, upper : float
+        Ratio and interval limits as printed (all > 0).
+    level : float, default 0.95
+        Confidence level of the interval.
+
+    Returns
+    -------
+    IntervalCheck
+
+    Examples
+    --------
+    >>> c = check_log_symmetric_interval(0.5, 0.25, 1.0)
+    >>> round(c.centre, 3)
+    0.5
+    """
+    if min(estimate, lower, upper) <= 0 or not lower < upper:
+        raise ValueError("need 0 < lower < upper and estimate > 0")
+    q = stats.norm.ppf(0.5 + level / 2)
+    centre = math.sqrt(lower * upper)
+    se = float((math.log(upper) - math.log(lower)) / (2 * q))
+    z = float(math.log(estimate) / se)
+    return IntervalCheck(
+        estimate=estimate,
+        lower=lower,
+        upper=upper,
+        centre=centre,
+        se=se,
+        z=z,
+        p_one_sided=float(stats.norm.cdf(z)),
+        p_two_sided=float(2 * stats.norm.sf(abs(z))),
+    )
