@@ -305,7 +305,8 @@ def logrank(adtte: pd.DataFrame, group: pd.Series, paramcd: str = "OS") -> Logra
     Raises
     ------
     ValueError
-        If ``paramcd`` is absent, fewer than two groups remain, or CNSR is not 0/1.
+        If ``paramcd`` is absent, fewer than two groups remain, there are no
+        events, or CNSR is not 0/1.
 
     Notes
     -----
@@ -358,6 +359,8 @@ def logrank(adtte: pd.DataFrame, group: pd.Series, paramcd: str = "OS") -> Logra
         factor = d * (n - d) / (n - 1) if n > 1 else 0.0
         p = nj / n
         var += factor * (np.diag(p) - np.outer(p, p))
+    if obs.sum() == 0:
+        raise ValueError(f"no events for {paramcd} among the grouped subjects; the log-rank test is undefined")
     u = obs - exp_
     stat = float(u @ np.linalg.pinv(var) @ u)
     df = int((exp_ > 0).sum() - 1)

@@ -1,0 +1,303 @@
+"""Tests for ruxlib.survival: golden values from R survival and hand-worked examples.
+
+Golden values for the ``aml`` data (R package survival, Miller 1997) come from
+R 4.5.1 / survival 3.8.3 output printed to 12 significant digits:
+
+    survfit(Surv(time, status) ~ 1, data = aml)                         # conf.type "log"
+    survfit(Surv(time, status) ~ 1, data = aml, conf.type = "plain")
+    survfit(Surv(time, status) ~ 1, data = aml, conf.type = "log-log")
+    survdiff(Surv(time, status) ~ x, data = aml)
+
+as published in the docstring of a public repository's R-validation test file
+(found with code search; it lists the R script and its output). The 4-digit
+``summary(survfit(Surv(time, status) ~ 1, data = aml))`` printout reproduced in
+many R tutorials (e.g. the R survival chapter of "Modelos Lineales
+Generalizados" course notes; rstudio-pubs 610133) agrees with those values:
+time 5: survival 0.9130, lower 0.8049, upper 1.000; time 48: 0.0828, 0.0148,
+0.462; and ``survdiff`` prints "Chisq= 3.4 on 1 degrees of freedom, p= 0.07"
+with expected 10.69 / 7.31. Tolerance 1e-4 throughout.
+"""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from ruxlib import survival  # noqa: E402
+
+TOL = 1e-4
+
+# survival::aml (status 1 = relapse); 11 Maintained then 12 Nonmaintained.
+AML_TIME = [9, 13, 13, 18, 23, 28, 31, 34, 45, 48, 161, 5, 5, 8, 8, 12, 16, 23, 27, 30, 33, 43, 45]
+AML_STATUS = [1, 1, 0, 1, 1, 0, 1, 1, 0, 1, 0, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1, 1]
+AML_X = ["Maintained"] * 11 + ["Nonmaintained"] * 12
+
+# R 4.5.1, survival 3.8.3 (see module docstring).
+R_TIME = [5, 8, 9, 12, 13, 16, 18, 23, 27, 28, 30, 31, 33, 34, 43, 45, 48, 161]
+R_NRISK = [23, 21, 19, 18, 17, 15, 14, 13, 11, 10, 9, 8, 7, 6, 5, 4, 2, 1]
+R_NEVENT = [2, 2, 1, 1, 1, 0, 1, 2, 1, 0, 1, 1, 1, 1, 1, 1, 1, 0]
+R_NCENSOR = [0, 0, 0, 0, 1, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0, 1]
+R_SURV = [0.913043478261, 0.826086956522, 0.782608695652, 0.739130434783, 0.695652173913,
+          0.695652173913, 0.645962732919, 0.546583850932, 0.496894409938, 0.496894409938,
+          0.441683919945, 0.386473429952, 0.331262939959, 0.276052449965, 0.220841959972,
+          0.165631469979, 0.0828157349896, 0.0828157349896]
+R_LOGLOG_LOWER = [0.694947537532, 0.600610411237, 0.554211506669, 0.509209438754, 0.465641749762,
+                  0.465641749762, 0.413952950717, 0.319250413971, 0.275565628012, 0.275565628012,
+                  0.227381168463, 0.182836618649, 0.141825693482, 0.104441343234, 0.0709966489829,
+                  0.0421142812616, 0.00695596679854, 0.00695596679854]
+R_LOGLOG_UPPER = [0.977515669901, 0.930903558387, 0.903207489882, 0.873375781698, 0.841721291392,
+                  0.841721291392, 0.805307764482, 0.726449173821, 0.684213788448, 0.684213788448,
+                  0.63709268746, 0.587476914418, 0.535273789989, 0.480284660417, 0.422167443381,
+                  0.360361360273, 0.286760367981, 0.286760367981]
+R_LOG_LOWER = [0.804854797783, 0.684839468072, 0.6309579106, 0.579799217968, 0.530878341628,
+               0.530878341628, 0.475257724706, 0.372078087249, 0.32401654569, 0.32401654569,
+               0.271675995392, 0.222515297747, 0.176520182581, 0.133822195629, 0.0947332405633,
+               0.0598407178101, 0.0148346082548, 0.0148346082548]
+R_LOG_UPPER = [1, 0.996466605023, 0.970708759208, 0.942246527232, 0.9115684501, 0.9115684501,
+               0.877982262317, 0.802933352802, 0.762010637765, 0.762010637765, 0.718078477475,
+               0.671242442974, 0.621657726531, 0.569449296312, 0.514826379784, 0.458446770886,
+               0.462327406565, 0.462327406565]
+R_PLAIN_LOWER = [0.79788896017, 0.671182777938, 0.614039741744, 0.55967507956, 0.507605633313,
+                 0.507605633313, 0.447726732276, 0.336376455802, 0.284430823732, 0.284430823732,
+                 0.227032447132, 0.173114099622, 0.122740464819, 0.0761687058063, 0.0339252152411,
+                 0, 0, 0]
+R_PLAIN_UPPER = [1, 0.980991135106, 0.951177649561, 0.918585790005, 0.883698714513, 0.883698714513,
+                 0.844198733563, 0.756791246061, 0.709357996144, 0.709357996144, 0.656335392757,
+                 0.599832760282, 0.539785415098, 0.475936194125, 0.407758704704, 0.334257379863,
+                 0.225230247028, 0.225230247028]
+
+
+def adtte_from(times, events, paramcd="OS", prefix="S"):
+    """An adtte frame from times and R-style status (1 = event)."""
+    return pd.DataFrame({
+        "USUBJID": [f"{prefix}{i:03d}" for i in range(len(times))],
+        "PARAMCD": paramcd,
+        "AVAL": [float(t) for t in times],
+        "CNSR": [1 - int(e) for e in events],
+    })
+
+
+@pytest.fixture
+def aml():
+    return adtte_from(AML_TIME, AML_STATUS)
+
+
+# --- event_indicator -------------------------------------------------------
+
+def test_event_indicator_flips_adam_cnsr():
+    assert survival.event_indicator([0, 1, 1, 0]).tolist() == [1, 0, 0, 1]
+    assert survival.event_indicator(pd.Series([0, 1], dtype="Int64")).tolist() == [1, 0]
+    assert survival.event_indicator([0.0, 1.0]).tolist() == [1, 0]
+
+
+@pytest.mark.parametrize("bad", [[0, 2], [0, np.nan], [1, "x"], [-1], [0.5]])
+def test_event_indicator_rejects_values_other_than_0_and_1(bad):
+    with pytest.raises(ValueError, match="CNSR must be 0"):
+        survival.event_indicator(bad)
+
+
+# --- km_table against R ----------------------------------------------------
+
+def test_km_table_counts_match_r_survfit_on_aml(aml):
+    km = survival.km_table(aml)
+    assert list(km.columns) == ["time", "n_risk", "n_event", "n_censor", "surv", "lower", "upper"]
+    assert km["time"].tolist() == R_TIME
+    assert km["n_risk"].tolist() == R_NRISK
+    assert km["n_event"].tolist() == R_NEVENT
+    assert km["n_censor"].tolist() == R_NCENSOR
+    np.testing.assert_allclose(km["surv"], R_SURV, atol=TOL)
+
+
+@pytest.mark.parametrize("conf_type,lower,upper", [
+    ("log-log", R_LOGLOG_LOWER, R_LOGLOG_UPPER),
+    ("log", R_LOG_LOWER, R_LOG_UPPER),
+    ("plain", R_PLAIN_LOWER, R_PLAIN_UPPER),
+])
+def test_km_table_confidence_limits_match_r_survfit_on_aml(aml, conf_type, lower, upper):
+    km = survival.km_table(aml, conf_type=conf_type)
+    np.testing.assert_allclose(km["lower"], lower, atol=TOL)
+    np.testing.assert_allclose(km["upper"], upper, atol=TOL)
+
+
+def test_km_table_default_is_log_log(aml):
+    default = survival.km_table(aml)
+    np.testing.assert_allclose(default["lower"], R_LOGLOG_LOWER, atol=TOL)
+
+
+def test_km_table_log_log_first_step_by_hand(aml):
+    # Hand calculation at t = 5: S = 21/23, Greenwood V = 2/(23*21);
+    # log-log limits S ** exp(±1.959964 * sqrt(V) / |log S|).
+    s = 21 / 23
+    v = 2 / (23 * 21)
+    w = 1.959963985 * math.sqrt(v) / abs(math.log(s))
+    row = survival.km_table(aml).iloc[0]
+    assert row["lower"] == pytest.approx(s ** math.exp(w), abs=TOL)
+    assert row["upper"] == pytest.approx(s ** math.exp(-w), abs=TOL)
+
+
+def test_km_table_alpha_changes_the_level(aml):
+    # 90% log interval at t = 5 by hand: S exp(∓1.644854 * 0.0643489452) (R std.err of log S).
+    s = 21 / 23
+    row = survival.km_table(aml, conf_type="log", alpha=0.10).iloc[0]
+    assert row["lower"] == pytest.approx(s * math.exp(-1.644853627 * 0.0643489452088), abs=TOL)
+
+
+# --- km_table conventions, hand-worked ------------------------------------
+
+def test_km_table_censored_ties_leave_after_deaths():
+    # times 1, 2, 2+, 3, 4+ (one death and one censoring at t = 2).
+    # Censored at 2 is still at risk at 2: S(2) = 4/5 * 3/4 = 0.6 and 2 at risk at 3,
+    # S(3) = 0.6 * 1/2 = 0.3. (Censoring first would give 4/5 * 2/3 = 0.5333.)
+    d = adtte_from([1, 2, 2, 3, 4], [1, 1, 0, 1, 0])
+    km = survival.km_table(d, conf_type="plain")
+    assert km["time"].tolist() == [1, 2, 3, 4]
+    assert km["n_risk"].tolist() == [5, 4, 2, 1]
+    assert km["n_event"].tolist() == [1, 1, 1, 0]
+    assert km["n_censor"].tolist() == [0, 1, 0, 1]
+    np.testing.assert_allclose(km["surv"], [0.8, 0.6, 0.3, 0.3], atol=TOL)
+    # Greenwood at t = 2: V = 1/(5*4) + 1/(4*3) = 0.05 + 0.083333 = 0.133333;
+    # se(S) = 0.6 * sqrt(0.133333) = 0.219089; plain: 0.6 ± 1.959964 * 0.219089.
+    assert km["lower"].iloc[1] == pytest.approx(0.6 - 1.959964 * 0.219089, abs=TOL)
+    assert km["upper"].iloc[1] == pytest.approx(min(1.0, 0.6 + 1.959964 * 0.219089), abs=TOL)
+
+
+def test_km_table_all_censored_is_flat_at_one():
+    d = adtte_from([3, 5, 5, 9], [0, 0, 0, 0])
+    km = survival.km_table(d)
+    assert km["n_risk"].tolist() == [4, 3, 1]
+    assert km["n_event"].sum() == 0
+    assert (km["surv"] == 1).all() and (km["lower"] == 1).all() and (km["upper"] == 1).all()
+
+
+@pytest.mark.parametrize("conf_type", ["log-log", "log", "plain"])
+def test_km_table_bounds_are_nan_once_survival_reaches_zero(conf_type):
+    # R survfit prints NA for the limits where S = 0 (Greenwood term d/(n(n-d)) is infinite).
+    d = adtte_from([1, 2, 3], [1, 1, 1])
+    km = survival.km_table(d, conf_type=conf_type)
+    assert km["surv"].iloc[-1] == 0
+    assert np.isnan(km["lower"].iloc[-1]) and np.isnan(km["upper"].iloc[-1])
+    assert not np.isnan(km["lower"].iloc[0])
+
+
+def test_km_table_uses_only_the_requested_parameter():
+    os_ = adtte_from([1, 2, 3], [1, 0, 0], paramcd="OS")
+    pfs = adtte_from([1, 1, 1], [1, 1, 1], paramcd="PFS")
+    km = survival.km_table(pd.concat([os_, pfs]), paramcd="OS")
+    assert km["n_risk"].tolist() == [3, 2, 1]
+
+
+def test_km_table_rejects_unknown_conf_type(aml):
+    with pytest.raises(ValueError, match="conf_type must be one of"):
+        survival.km_table(aml, conf_type="arcsin")
+
+
+def test_km_table_rejects_absent_paramcd(aml):
+    with pytest.raises(ValueError, match="'PFS' is not in adtte"):
+        survival.km_table(aml, paramcd="PFS")
+
+
+# --- survival_at -------------------------------------------------------------
+
+def test_survival_at_reads_the_step_function(aml):
+    km = survival.km_table(aml)
+    before = survival.survival_at(km, 4.9)
+    assert (before["surv"], before["lower"], before["upper"]) == (1.0, 1.0, 1.0)
+    at = survival.survival_at(km, 5)  # events at exactly t count
+    assert at["surv"] == pytest.approx(R_SURV[0], abs=TOL)
+    between = survival.survival_at(km, 28.5)  # row of t = 28 (censoring), S as after t = 27
+    assert between["surv"] == pytest.approx(0.496894409938, abs=TOL)
+    assert between["lower"] == pytest.approx(0.275565628012, abs=TOL)
+    assert between["upper"] == pytest.approx(0.684213788448, abs=TOL)
+
+
+# --- logrank -------------------------------------------------------------------
+
+def test_logrank_matches_r_survdiff_on_aml(aml):
+    group = pd.Series(AML_X, index=aml["USUBJID"])
+    res = survival.logrank(aml, group)
+    # R: Chisq = 3.39638869898 on 1 df, p = 0.0653393220405; expected 10.6893359923, 7.3106640077.
+    assert res.statistic == pytest.approx(3.39638869898, abs=TOL)
+    assert res.df == 1
+    assert res.pvalue == pytest.approx(0.0653393220405, abs=TOL)
+    assert res.observed.tolist() == [7, 11]
+    np.testing.assert_allclose(res.expected, [10.6893359923, 7.3106640077], atol=TOL)
+
+
+def test_logrank_group_of_size_one_by_hand():
+    # A: death at 1. B: deaths at 2, 3; censored at 4.
+    # Only t = 1 has A at risk: n = 4, d = 1, n_A = 1 -> E_A = 1/4,
+    # V = d (n-d)/(n-1) * (1/4)(3/4) = 1 * 3/3 * 3/16 = 0.1875.
+    # Chi-square = (1 - 0.25)^2 / 0.1875 = 3.0 on 1 df; p = P(chi2_1 >= 3) = 0.0832645.
+    d = adtte_from([1, 2, 3, 4], [1, 1, 1, 0])
+    group = pd.Series(["A", "B", "B", "B"], index=d["USUBJID"])
+    res = survival.logrank(d, group)
+    assert res.statistic == pytest.approx(3.0, abs=TOL)
+    assert res.df == 1
+    assert res.pvalue == pytest.approx(0.0832645, abs=TOL)
+    assert res.table.loc["A", "expected"] == pytest.approx(0.25, abs=TOL)
+
+
+def test_logrank_drops_subjects_with_missing_group(aml):
+    group = pd.Series(AML_X, index=aml["USUBJID"])
+    with_missing = group.copy().astype(object)
+    with_missing.iloc[0] = np.nan
+    absent = group.drop(group.index[0])
+    a = survival.logrank(aml, with_missing)
+    b = survival.logrank(aml, absent)
+    c = survival.logrank(aml.iloc[1:], group)
+    assert a.statistic == pytest.approx(b.statistic) == pytest.approx(c.statistic)
+    assert a.table["n"].tolist() == [10, 12]
+
+
+def test_logrank_k_groups_has_k_minus_1_df_and_agrees_with_lifelines(aml):
+    # Independent implementation: lifelines.statistics.multivariate_logrank_test.
+    from lifelines.statistics import multivariate_logrank_test
+
+    labels = ["a", "b", "c"] * 7 + ["a", "b"]
+    group = pd.Series(labels, index=aml["USUBJID"])
+    res = survival.logrank(aml, group)
+    ref = multivariate_logrank_test(AML_TIME, labels, AML_STATUS)
+    assert res.df == 2
+    assert res.statistic == pytest.approx(ref.test_statistic, abs=TOL)
+    assert res.pvalue == pytest.approx(ref.p_value, abs=TOL)
+
+
+def test_logrank_needs_two_groups_and_events(aml):
+    with pytest.raises(ValueError, match="at least two groups"):
+        survival.logrank(aml, pd.Series("A", index=aml["USUBJID"]))
+    d = adtte_from([1, 2], [0, 0])
+    with pytest.raises(ValueError, match="no events"):
+        survival.logrank(d, pd.Series(["A", "B"], index=d["USUBJID"]))
+
+
+# --- km_plot -------------------------------------------------------------------
+
+def test_km_plot_returns_figure_with_risk_table(aml):
+    import matplotlib.pyplot as plt
+
+    fig = survival.km_plot(aml, horizon=28, risk_times=[0, 7, 14, 21, 28])
+    assert isinstance(fig, matplotlib.figure.Figure)
+    ax, tab = fig.axes[:2]
+    assert ax.get_xlim() == (0.0, 28.0)
+    # number at risk (AVAL >= t) at 0, 7, 14, 21, 28 = 23, 21, 15, 13, 10 (counted from the data)
+    shown = [t.get_text() for t in tab.texts]
+    assert shown[:5] == ["23", "21", "15", "13", "10"]
+    plt.close(fig)
+
+
+def test_km_plot_draws_one_curve_per_group(aml):
+    import matplotlib.pyplot as plt
+
+    group = pd.Series(AML_X, index=aml["USUBJID"])
+    fig = survival.km_plot(aml, group=group)
+    ax = fig.axes[0]
+    labels = [line.get_label() for line in ax.get_lines() if not line.get_label().startswith("_")]
+    assert labels == ["Maintained", "Nonmaintained"]
+    plt.close(fig)
