@@ -28,6 +28,8 @@ def glue(name: str, value, display_value: bool = False):
     """Glue ``value`` under ``name`` for ``{glue:text}`` in the prose; returns the value."""
     from myst_nb import glue as _glue
 
+    if hasattr(value, "item") and getattr(value, "ndim", 1) == 0:
+        value = value.item()  # numpy scalar -> Python number, so {glue:text} can format it
     _glue(name, value, display=display_value)
     return value
 

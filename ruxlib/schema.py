@@ -164,3 +164,54 @@ FILES: tuple[FileSpec, ...] = (
 )
 
 SPECS: dict[str, FileSpec] = {f.name: f for f in FILES}
+
+
+def rule_text(col: Column) -> str:
+    """The validation rules of one column, in words (as the appendix shows them)."""
+    rules = []
+    if col.kind in ("float", "int"):
+        rules.append("whole number" if col.kind == "int" else "number")
+    if col.allowed is not None:
+        rules.append("one of " + ", ".join(col.allowed))
+    if col.min is not None:
+        rules.append(f"≥ {col.min:g}")
+    if col.max is not None:
+        rules.append(f"≤ {col.max:g}")
+    if not col.nullable:
+        rules.append("not empty")
+    return "; ".join(rules)
+
+
+def contract_table(spec: FileSpec):
+    """One row per column of ``spec``: name, type, required, rule, unit, description."""
+    import pandas as pd
+
+    kinds = {"str": "text", "float": "number", "int": "integer"}
+    return pd.DataFrame(
+        [
+            {
+                "column": c.name,
+                "type": kinds[c.kind],
+                "required": "yes" if c.required else "",
+                "rule": rule_text(c),
+                "unit": c.unit,
+                "description": c.description,
+            }
+            for c in spec.columns
+        ]
+    )
+
+
+def ady_to_study_day(ady):
+    """Convert ADaM ADY (day 1 = first dose, no day 0) to this contract's study day (first dose = 0).
+
+    >>> ady_to_study_day(1), ady_to_study_day(29), ady_to_study_day(-1)
+    (0.0, 28.0, -1.0)
+    """
+    import numpy as np
+
+    ady = np.asarray(ady, dtype=float)
+    out = np.where(ady >= 1, ady - 1, ady)
+    if np.any(ady == 0):
+        raise ValueError("ADY has no day 0; a 0 in ADY is a data error")
+    return out.item() if out.ndim == 0 else out

@@ -1,0 +1,213 @@
+"""The pipeline behind ``ruxlib build``.
+
+Algorithm
+---------
+1. Validate the study folder (:func:`ruxlib.io.load_study`); a data problem stops here.
+2. Read the pages from ``_toc.yml``; convert each jupytext MyST page to a notebook.
+3. Execute the pages with papermill, ``--jobs`` at a time, injecting ``data_dir`` and any
+   ``-p NAME VALUE`` into each page's ``parameters`` cell. The status page runs last, with
+   the others' execution times.
+4. Build the executed notebooks with Jupyter Book (execution off, ``-W -n --keep-going``:
+   any warning, broken reference or missing figure fails the build).
+5. Copy the HTML to OUT and write ``OUT/results.json``: every glued value by page and name.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import shutil
+import subprocess
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+
+import yaml
+
+from .io import load_study
+
+REPO = Path(__file__).resolve().parent.parent
+STATUS_PAGE = "book/status"
+
+
+class BuildError(Exception):
+    """A page failed to execute or the book failed to build; the message names page and cell."""
+
+
+def toc_pages(root: Path = REPO) -> list[str]:
+    """Pages listed in ``_toc.yml`` (paths without extension, in reading order)."""
+    toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8"))
+    pages = [toc["root"]]
+
+    def walk(node):
+        if isinstance(node, dict):
+            if "file" in node:
+                pages.append(node["file"])
+            for key in ("parts", "chapters", "sections"):
+                for child in node.get(key, []) or []:
+                    walk(child)
+        elif isinstance(node, list):
+            for child in node:
+                walk(child)
+
+    walk(toc)
+    return pages
+
+
+def _coerce(value: str):
+    """Turn a command-line parameter into a number or boolean where it is one."""
+    try:
+        parsed = yaml.safe_load(value)
+    except yaml.YAMLError:
+        return value
+    return parsed if isinstance(parsed, int | float | bool) else value
+
+
+def _execute(page: str, stage: Path, params: dict) -> tuple[str, float]:
+    """Execute one staged page in place; return (page, seconds).
+
+    Kernel chatter on stderr goes to ``stage/logs/PAGE.log`` instead of the terminal.
+    """
+    import os
+
+    import nbformat
+    import papermill as pm
+
+    nb = stage / f"{page}.ipynb"
+    log = stage / "logs" / f"{page.replace('/', '_')}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    saved = os.dup(2)
+    start = time.perf_counter()
+    try:
+        with open(log, "w") as fh:
+            os.dup2(fh.fileno(), 2)
+            pm.execute_notebook(
+                str(nb), str(nb), parameters=params, kernel_name="python3",
+                cwd=str(nb.parent), progress_bar=False, log_output=False,
+            )
+    except pm.PapermillExecutionError as e:
+        executed = nbformat.read(str(nb), as_version=4)
+        failed = [c for c in executed.cells if any(o.get("output_type") == "error" for o in c.get("outputs", []))]
+        lines = failed[0].source.strip().splitlines() if failed else []
+        first = next((line for line in lines if not line.startswith(("#", ":"))), "")
+        raise BuildError(f"{page}.md: code cell `{first[:70]}` raised {e.ename}: {e.evalue}") from None
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+    return page, time.perf_counter() - start
+
+
+def _stage(stage: Path, pages: list[str]) -> None:
+    import jupytext
+
+    if stage.exists():
+        shutil.rmtree(stage)
+    stage.mkdir(parents=True)
+    toc = yaml.safe_load((REPO / "_toc.yml").read_text(encoding="utf-8"))
+    toc["parts"] = [part for part in toc.get("parts", []) if part.get("chapters")]  # skip empty parts
+    (stage / "_toc.yml").write_text(yaml.safe_dump(toc, sort_keys=False), encoding="utf-8")
+    for name in ("_config.yml", "references.bib"):
+        if (REPO / name).exists():
+            shutil.copy(REPO / name, stage / name)
+    for src in (REPO / "book").rglob("*"):
+        if src.is_file() and src.suffix not in {".md", ".ipynb"} and "__pycache__" not in src.parts:
+            dst = stage / src.relative_to(REPO)
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(src, dst)
+    for page in pages:
+        src = REPO / f"{page}.md"
+        if not src.exists():
+            raise BuildError(f"_toc.yml lists {page}, but {src.relative_to(REPO)} does not exist")
+        nb = jupytext.read(src)
+        nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
+        for cell in nb.cells:  # the injected cell shows the values used; hide the defaults
+            if "parameters" in cell.metadata.get("tags", []):
+                cell.metadata["tags"] = [*cell.metadata["tags"], "remove-cell"]
+        dst = stage / f"{page}.ipynb"
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        jupytext.write(nb, dst)
+    config = yaml.safe_load((stage / "_config.yml").read_text(encoding="utf-8"))
+    config.setdefault("execute", {})["execute_notebooks"] = "off"
+    (stage / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+
+
+def glued_values(notebook: Path) -> dict:
+    """Every value glued in an executed notebook, by name (numbers parsed, else text)."""
+    import nbformat
+
+    nb = nbformat.read(str(notebook), as_version=4)
+    values = {}
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            meta = output.get("metadata", {}).get("scrapbook")
+            if not meta:
+                continue
+            prefix = meta.get("mime_prefix", "application/papermill.record/")
+            text = output.get("data", {}).get(prefix + "text/plain")
+            try:
+                value = ast.literal_eval(text) if text is not None else None
+            except (ValueError, SyntaxError):
+                value = text
+            values[meta["name"]] = value
+    return values
+
+
+def build(data: Path, out: Path | None = None, params: dict | None = None, jobs: int = 1,
+          progress: bool = True) -> Path:
+    """Validate, execute and build the book; return the HTML folder."""
+    from tqdm import tqdm
+
+    data = Path(data).resolve()
+    load_study(data)  # raises DataError with every problem
+    out = Path(out).resolve() if out else REPO / "_build" / "html"
+    stage = REPO / "_build" / ".stage"
+    pages = toc_pages()
+    _stage(stage, pages)
+
+    params = {k: _coerce(v) for k, v in (params or {}).items()}
+    params["data_dir"] = str(data)
+    first = [p for p in pages if p != STATUS_PAGE]
+    timings: dict[str, float] = {}
+    with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
+        futures = {pool.submit(_execute, page, stage, params): page for page in first}
+        bar = tqdm(total=len(pages), desc="executing pages", unit="page", disable=not progress, file=sys.stderr)
+        errors = []
+        for fut in as_completed(futures):
+            try:
+                page, seconds = fut.result()
+                timings[page] = seconds
+            except BuildError as e:
+                errors.append(str(e))
+            bar.update(1)
+        if errors:
+            bar.close()
+            raise BuildError("\n".join(sorted(errors)))
+        if STATUS_PAGE in pages:
+            timing_file = stage / "timings.json"
+            timing_file.write_text(json.dumps({p: round(timings[p], 2) for p in first}, indent=1))
+            _, timings[STATUS_PAGE] = _execute(STATUS_PAGE, stage, {**params, "timings_path": str(timing_file)})
+            bar.update(1)
+        bar.close()
+
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "jupyter-book"), "build", str(stage), "--path-output", str(stage / "_out"),
+         "-W", "-n", "--keep-going"],
+        capture_output=True, text=True,
+    )
+    if result.returncode != 0:
+        lines = (result.stdout + result.stderr).splitlines()
+        bad = [line for line in lines if "WARNING" in line or "ERROR" in line or "Error" in line]
+        raise BuildError("Jupyter Book failed:\n" + "\n".join((bad or lines)[-30:]))
+    html = stage / "_out" / "_build" / "html"
+    if out.exists():
+        shutil.rmtree(out)
+    shutil.copytree(html, out)
+    results = {
+        "data": str(data),
+        "parameters": {k: v for k, v in params.items() if k != "data_dir"},
+        "timings": {p: round(s, 2) for p, s in timings.items()},
+        "pages": {p: glued_values(stage / f"{p}.ipynb") for p in pages},
+    }
+    (out / "results.json").write_text(json.dumps(results, indent=1, default=str), encoding="utf-8")
+    return out

@@ -1,0 +1,107 @@
+"""The ``ruxlib`` command line: build, check, audit, reconstruct.
+
+A data problem ends in one clear message and exit code 1, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from .io import DataError, validate_study
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_DATA = REPO / "data"
+
+
+def _check(args: argparse.Namespace) -> int:
+    _, problems = validate_study(args.dir)
+    if problems:
+        n = len(problems)
+        print(f"{args.dir}: {n} problem{'s' if n != 1 else ''}", file=sys.stderr)
+        for p in problems:
+            print(f"  - {p}", file=sys.stderr)
+        return 1
+    print(f"{args.dir}: OK, the study folder follows the data contract")
+    return 0
+
+
+def _build(args: argparse.Namespace) -> int:
+    from .build import BuildError, build
+
+    params = dict(args.param or [])
+    try:
+        out = build(
+            data=Path(args.data),
+            out=Path(args.out) if args.out else None,
+            params=params,
+            jobs=args.jobs,
+        )
+    except DataError as e:
+        print(str(e), file=sys.stderr)
+        return 1
+    except BuildError as e:
+        print(f"build failed: {e}", file=sys.stderr)
+        return 1
+    print(f"book built: {out / 'index.html'}")
+    print(f"glued values: {out / 'results.json'}")
+    return 0
+
+
+def _audit(args: argparse.Namespace) -> int:
+    from . import audit
+
+    try:
+        return audit.run(Path(args.data), as_json=args.json)
+    except DataError as e:
+        print(str(e), file=sys.stderr)
+        return 1
+
+
+def _reconstruct(args: argparse.Namespace) -> int:
+    from . import reconstruct
+
+    return reconstruct.run(Path(args.out), seed=args.seed, solutions=args.solutions)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="ruxlib",
+        description="ruxbook: an executable reproduction of Neubauer et al., Leukemia 2021.",
+    )
+    sub = p.add_subparsers(dest="command", required=True)
+
+    b = sub.add_parser("build", help="validate the study folder, execute every page, build the HTML book")
+    b.add_argument("--data", default=str(DEFAULT_DATA), help="study folder (default: the shipped reconstruction)")
+    b.add_argument("--out", default=None, help="output folder for the HTML (default: _build/html)")
+    b.add_argument("-p", "--param", nargs=2, action="append", metavar=("NAME", "VALUE"),
+                   help="set a page parameter (e.g. -p horizon 28); repeatable")
+    b.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="pages executed in parallel (default: cores)")
+    b.set_defaults(func=_build)
+
+    c = sub.add_parser("check", help="validate a study folder against the data contract")
+    c.add_argument("dir", help="study folder")
+    c.set_defaults(func=_check)
+
+    a = sub.add_parser("audit", help="recompute every published number and compare it with the ledger")
+    a.add_argument("--data", default=str(DEFAULT_DATA), help="study folder")
+    a.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    a.set_defaults(func=_audit)
+
+    r = sub.add_parser("reconstruct", help="rebuild the pseudo patient-level data from the published numbers")
+    r.add_argument("--out", default=str(DEFAULT_DATA), help="output study folder (default: data/)")
+    r.add_argument("--seed", type=int, default=2021, help="seed (same seed, same bytes)")
+    r.add_argument("--solutions", type=int, default=1, help="write K distinct consistent study folders")
+    r.set_defaults(func=_reconstruct)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
