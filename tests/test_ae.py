@@ -1,0 +1,98 @@
+"""Tests for ruxlib.ae (Table 2) on small hand-made study folders."""
+
+import math
+
+import pandas as pd
+import pytest
+
+from ruxlib import ae, io
+
+
+def write_study(folder, meta=None, **files):
+    """Write a study folder: each keyword is a file name (adsl, adae, ...) -> list of row dicts."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, rows in files.items():
+        pd.DataFrame(rows).to_csv(folder / f"{name}.csv", index=False)
+    if meta is not None:
+        (folder / "study.yml").write_text(meta, encoding="utf-8")
+    return io.load_study(folder)
+
+
+ADSL = [{"USUBJID": u, "AGE": 50, "SEX": "M"} for u in ("1", "2", "3", "4")] + [
+    {"USUBJID": "9", "AGE": 50, "SEX": "M", "ITTFL": "N"}
+]
+ADAE = [
+    {"USUBJID": "1", "AEDECOD": "Zeta", "ATOXGR": 3},
+    {"USUBJID": "2", "AEDECOD": "Sepsis", "ATOXGR": 4},
+    {"USUBJID": "3", "AEDECOD": "Sepsis", "ATOXGR": 3},
+    {"USUBJID": "3", "AEDECOD": "Sepsis", "ATOXGR": 5},  # same patient again: counts once
+    {"USUBJID": "1", "AEDECOD": "beta", "ATOXGR": 3},
+    {"USUBJID": "2", "AEDECOD": "Alpha", "ATOXGR": 3},
+    {"USUBJID": "4", "AEDECOD": "Alpha", "ATOXGR": 2},  # below grade 3
+    {"USUBJID": "4", "AEDECOD": "Nausea", "ATOXGR": 1},
+    {"USUBJID": "9", "AEDECOD": "Zeta", "ATOXGR": 3},  # not ITT
+]
+
+
+def test_ae_table_orders_by_patients_then_term_alphabetically(tmp_path):
+    t = ae.ae_table(write_study(tmp_path / "s", adsl=ADSL, adae=ADAE))
+    assert list(t["term"]) == ["Sepsis", "Alpha", "beta", "Zeta"]
+    assert list(t["n"]) == [2, 1, 1, 1]
+    assert list(t["pct"]) == pytest.approx([50.0, 25.0, 25.0, 25.0])  # of ITT N = 4
+    assert list(t["cum"]) == [2, 3, 4, 5]
+
+
+def test_ae_table_grade_threshold_is_a_parameter(tmp_path):
+    study = write_study(tmp_path / "s", adsl=ADSL, adae=ADAE)
+    g2 = ae.ae_table(study, min_grade=2).set_index("term")
+    assert g2.loc["Alpha", "n"] == 2 and "Nausea" not in g2.index
+    assert list(ae.ae_table(study, min_grade=1)["term"])[:2] == ["Alpha", "Sepsis"]  # 2 each, A-Z
+    g5 = ae.ae_table(study, min_grade=5)
+    assert list(g5["term"]) == ["Sepsis"] and list(g5["n"]) == [1]
+
+
+def test_ae_table_without_adae_is_empty_with_a_note(tmp_path):
+    study = write_study(tmp_path / "s", adsl=ADSL)
+    t = ae.ae_table(study)
+    assert t.empty and list(t.columns) == ["term", "n", "pct", "cum"]
+    assert "no adae.csv" in t.attrs["note"]
+    assert "no adae.csv" in ae.ae_table_gt(study).as_raw_html()
+
+
+def test_ae_table_with_no_event_at_the_threshold(tmp_path):
+    study = write_study(tmp_path / "s", adsl=ADSL, adae=[{"USUBJID": "1", "AEDECOD": "Nausea", "ATOXGR": 1}])
+    t = ae.ae_table(study)
+    assert t.empty and "grade ≥ 3" in t.attrs["note"]
+
+
+def test_ae_table_gt_has_the_ferritin_footnote_and_reconstructed_note(tmp_path):
+    study = write_study(tmp_path / "s", adsl=ADSL, adae=ADAE, meta="reconstructed: true\n")
+    html = ae.ae_table_gt(study).as_raw_html()
+    assert "severe or medically significant but not immediately life-threatening" in html
+    assert "Investigations-other" in html and "v5.0" in html
+    assert "Reconstructed data" in html
+    assert "<td" in html and "Sepsis" in html and ">50<" in html
+
+
+def test_ae_table_gt_omits_ferritin_footnote_above_grade_3(tmp_path):
+    study = write_study(tmp_path / "s", adsl=ADSL, adae=ADAE)
+    html = ae.ae_table_gt(study, min_grade=4).as_raw_html()
+    assert "Investigations-other" not in html and "Reconstructed data" not in html
+
+
+def test_claim_values_reads_the_term_from_the_ledger(tmp_path):
+    study = write_study(tmp_path / "s", adsl=ADSL, adae=ADAE)
+    ledger = pd.DataFrame(
+        {
+            "id": ["t2.sepsis.n", "t2.sepsis.pct", "t2.a.cum", "t2.missing.n", "t2.missing.pct"],
+            "quantity": ["Sepsis: N patients", "Sepsis: % of ITT N", "Alpha: cumulative frequency (N)",
+                         "Pneumonia: N patients", "Pneumonia: % of ITT N"],
+            "note": ["AEDECOD = 'Sepsis'", "", "AEDECOD = 'Alpha'", "", ""],
+        }
+    )
+    v = ae.claim_values(study, ledger)
+    assert v["t2.sepsis.n"] == 2 and v["t2.sepsis.pct"] == pytest.approx(50.0)
+    assert v["t2.a.cum"] == 3
+    assert v["t2.missing.n"] == 0 and v["t2.missing.pct"] is None
+    assert all(x is None for x in ae.claim_values(write_study(tmp_path / "n", adsl=ADSL), ledger).values())
+    assert not math.isnan(v["t2.sepsis.n"])

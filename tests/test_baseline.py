@@ -1,0 +1,163 @@
+"""Tests for ruxlib.baseline (Table 1) on small hand-made study folders."""
+
+import math
+
+import pandas as pd
+import pytest
+
+from ruxlib import baseline, io
+
+
+def write_study(folder, meta=None, **files):
+    """Write a study folder: each keyword is a file name (adsl, advs, ...) -> list of row dicts."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, rows in files.items():
+        pd.DataFrame(rows).to_csv(folder / f"{name}.csv", index=False)
+    if meta is not None:
+        (folder / "study.yml").write_text(meta, encoding="utf-8")
+    return io.load_study(folder)
+
+
+ADSL = [
+    {"USUBJID": "S1", "AGE": 30, "SEX": "F", "ITTFL": "Y", "WEIGHTBL": 80, "HEIGHTBL": 200},
+    {"USUBJID": "S2", "AGE": 40, "SEX": "M", "ITTFL": "Y", "WEIGHTBL": 90, "HEIGHTBL": 150},
+    {"USUBJID": "S3", "AGE": 50, "SEX": "M", "ITTFL": "Y", "WEIGHTBL": 60, "HEIGHTBL": 100},
+    {"USUBJID": "S4", "AGE": 60, "SEX": "M", "ITTFL": "Y", "WEIGHTBL": 100, "HEIGHTBL": 200},
+    {"USUBJID": "X9", "AGE": 99, "SEX": "F", "ITTFL": "N", "WEIGHTBL": 50, "HEIGHTBL": 100},
+]
+
+
+def test_summarise_continuous_small_list_by_hand():
+    # mean 40/8 = 5; squared deviations 9+1+1+1+0+0+4+16 = 32; SD = sqrt(32/7)
+    s = baseline.summarise_continuous([2, 4, 4, 4, 5, 5, 7, 9])
+    assert s["n"] == 8
+    assert s["mean"] == pytest.approx(5.0)
+    assert s["sd"] == pytest.approx(math.sqrt(32 / 7))
+    assert s["sd"] == pytest.approx(2.13809, abs=1e-5)
+    assert s["median"] == pytest.approx(4.5)
+    assert (s["min"], s["max"]) == (2.0, 9.0)
+
+
+def test_summarise_continuous_drops_missing_values():
+    s = baseline.summarise_continuous([1.0, None, float("nan"), 3.0])
+    assert s["n"] == 2
+    assert s["mean"] == pytest.approx(2.0)
+    assert s["sd"] == pytest.approx(math.sqrt(2))  # (1 + 1) / (2 - 1)
+
+
+def test_summarise_continuous_single_value_has_no_sd_and_empty_has_no_stats():
+    one = baseline.summarise_continuous([7])
+    assert one["n"] == 1 and one["mean"] == 7 and math.isnan(one["sd"])
+    none = baseline.summarise_continuous([])
+    assert none["n"] == 0 and math.isnan(none["mean"])
+
+
+def test_table1_uses_itt_population_only(tmp_path):
+    study = write_study(tmp_path / "s", adsl=ADSL)
+    t = baseline.table1(study).set_index("var")
+    # ages 30, 40, 50, 60 (99 is not ITT): mean 45, SD sqrt(500/3)
+    assert t.loc["age", "n"] == 4
+    assert t.loc["age", "mean"] == pytest.approx(45.0)
+    assert t.loc["age", "sd"] == pytest.approx(math.sqrt(500 / 3))
+    assert t.loc["age", "median"] == pytest.approx(45.0)
+    assert (t.loc["age", "min"], t.loc["age", "max"]) == (30.0, 60.0)
+
+
+def test_table1_derives_bmi_from_weight_and_height(tmp_path):
+    study = write_study(tmp_path / "s", adsl=ADSL)
+    t = baseline.table1(study).set_index("var")
+    # BMI: 80/2^2 = 20, 90/1.5^2 = 40, 60/1^2 = 60, 100/2^2 = 25
+    assert t.loc["bmi", "mean"] == pytest.approx((20 + 40 + 60 + 25) / 4)
+    assert t.loc["bmi", "median"] == pytest.approx(32.5)
+    assert (t.loc["bmi", "min"], t.loc["bmi", "max"]) == (20.0, 60.0)
+
+
+def test_table1_vital_signs_baseline_records_in_table1_order_with_labels(tmp_path):
+    advs = [
+        {"USUBJID": "S1", "PARAMCD": "SPO2", "PARAM": "Oxygen saturation (%)", "AVAL": 90, "AVISITN": 0, "ABLFL": "Y"},
+        {"USUBJID": "S1", "PARAMCD": "PFRATIO", "PARAM": "", "AVAL": 100, "AVISITN": 0, "ABLFL": "Y"},
+        {"USUBJID": "S2", "PARAMCD": "PFRATIO", "PARAM": "", "AVAL": 680, "AVISITN": 0, "ABLFL": "Y"},
+        {"USUBJID": "S2", "PARAMCD": "PFRATIO", "PARAM": "", "AVAL": 1, "AVISITN": 3, "ABLFL": ""},
+        {"USUBJID": "S1", "PARAMCD": "HR", "PARAM": "", "AVAL": 70, "AVISITN": 0, "ABLFL": "Y"},
+    ]
+    study = write_study(tmp_path / "s", adsl=ADSL, advs=advs)
+    vs = baseline.table1(study)
+    vs = vs[vs["section"] == "Vital signs"]
+    assert list(vs["var"]) == ["hr", "pfratio", "spo2"]
+    assert list(vs["label"]) == ["Heart rate (beats per minute)", "PaO₂/FiO₂ (ratio)", "Oxygen saturation (%)"]
+    pf = vs.set_index("var").loc["pfratio"]
+    assert pf["n"] == 2 and pf["mean"] == pytest.approx(390.0) and pf["max"] == 680.0
+
+
+def test_table1_without_advs_has_demographics_only(tmp_path):
+    study = write_study(tmp_path / "s", adsl=ADSL)
+    assert set(baseline.table1(study)["section"]) == {"Demographics"}
+
+
+def test_sex_counts_percent_of_itt(tmp_path):
+    study = write_study(tmp_path / "s", adsl=ADSL)
+    sc = baseline.sex_counts(study).set_index("sex")
+    assert sc.loc["F", "n"] == 1 and sc.loc["M", "n"] == 3
+    assert sc.loc["F", "pct"] == pytest.approx(25.0) and sc.loc["M", "pct"] == pytest.approx(75.0)
+
+
+def test_sex_counts_lists_a_sex_with_no_subject_as_zero(tmp_path):
+    study = write_study(tmp_path / "s", adsl=[r for r in ADSL if r["SEX"] == "M"])
+    assert baseline.sex_counts(study).set_index("sex").loc["F", "n"] == 0
+
+
+def test_risk_factors_patients_and_rows_sorted_like_table1(tmp_path):
+    admh = [
+        {"USUBJID": "S1", "MHCAT": "Diabetes", "MHTERM": "type 2"},
+        {"USUBJID": "S1", "MHCAT": "Disorder of cardiovascular system", "MHTERM": "hypertension"},
+        {"USUBJID": "S1", "MHCAT": "Disorder of cardiovascular system", "MHTERM": "CAD"},
+        {"USUBJID": "S2", "MHCAT": "Disorder of cardiovascular system", "MHTERM": "hypertension"},
+        {"USUBJID": "S3", "MHCAT": "DNR status", "MHTERM": "DNR"},
+        {"USUBJID": "X9", "MHCAT": "Diabetes", "MHTERM": "not ITT"},
+    ]
+    study = write_study(tmp_path / "s", adsl=ADSL, admh=admh)
+    rf = baseline.risk_factors(study)
+    # plain character order puts "DNR status" before "Diabetes", as Table 1 prints them
+    assert list(rf["category"]) == ["DNR status", "Diabetes", "Disorder of cardiovascular system"]
+    assert list(rf["pts"]) == [1, 1, 2]
+    assert list(rf["n"]) == [1, 1, 3]
+
+
+def test_risk_factors_none_without_admh(tmp_path):
+    study = write_study(tmp_path / "s", adsl=ADSL)
+    assert baseline.risk_factors(study) is None
+
+
+def test_format_number_drops_trailing_zeros():
+    assert baseline.format_number(59.5) == "59.5"
+    assert baseline.format_number(90.0) == "90"
+    assert baseline.format_number(14.9166) == "14.92"
+    assert baseline.format_number(float("nan")) == "–"
+
+
+def test_table1_gt_formats_like_the_paper_and_flags_reconstructed_data(tmp_path):
+    study = write_study(tmp_path / "r", adsl=ADSL, meta="reconstructed: true\n")
+    html = baseline.table1_gt(study).as_raw_html()
+    assert "45 (±12.91)" in html  # mean (±SD) of ages 30..60
+    assert "30–60" in html
+    assert "1/3" in html and "25/75%" in html
+    assert "Reconstructed data" in html
+    plain = write_study(tmp_path / "p", adsl=ADSL)
+    assert "Reconstructed data" not in baseline.table1_gt(plain).as_raw_html()
+
+
+def test_claim_values_maps_ledger_ids(tmp_path):
+    admh = [{"USUBJID": "S1", "MHCAT": "Diabetes"}, {"USUBJID": "S2", "MHCAT": "Diabetes"}]
+    study = write_study(tmp_path / "s", adsl=ADSL, admh=admh)
+    ledger = pd.DataFrame(
+        {
+            "id": ["t1.rf.diabetes.pts", "t1.rf.diabetes.n", "t1.rf.dnr.pts"],
+            "quantity": ["Diabetes: N patients", "Diabetes: N risk factors", "DNR status: N patients"],
+            "note": ["admh MHCAT = 'Diabetes'", "", ""],
+        }
+    )
+    v = baseline.claim_values(study, ledger)
+    assert v["t1.age.mean"] == pytest.approx(45.0)
+    assert v["t1.sex.f"] == 1 and v["t1.sex.m_pct"] == pytest.approx(75.0)
+    assert v["t1.rf.diabetes.pts"] == 2 and v["t1.rf.diabetes.n"] == 2
+    assert v["t1.rf.dnr.pts"] == 0
