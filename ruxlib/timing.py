@@ -1,0 +1,206 @@
+"""Time from invasive ventilation to the first dose, by outcome ("Start of treatment may be critical").
+
+The paper compares ``VENTPRED`` (days on invasive ventilation before the first
+dose) between patients who at day 28 were dead or still ventilated in the ICU
+and patients who were on acute care, with a two-sided Wilcoxon-Mann-Whitney
+test (SAS NPAR1WAY; its default p value is the normal approximation with a
+continuity correction).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from .io import Study
+
+__all__ = ["POOR", "GOOD", "TimeToStart", "ventpred_groups", "time_to_start", "time_to_start_plot",
+           "claim_values"]
+
+POOR = "Dead or ventilated on ICU"
+GOOD = "On acute care"
+POOR_STATUS = ("DEAD", "ICU VENTILATED")
+GOOD_STATUS = ("ACUTE CARE",)
+
+
+@dataclass
+class TimeToStart:
+    """Result of :func:`time_to_start`.
+
+    Attributes
+    ----------
+    data : DataFrame
+        One row per patient in either group: ``USUBJID``, ``D28STAT``, ``VENTPRED``, ``group``.
+    summary : DataFrame
+        Per group (index ``POOR``, ``GOOD``): ``n``, ``mean``, ``sd``, ``median``, ``min``, ``max``.
+    diff_median, diff_mean : float
+        Poor-outcome group minus acute-care group.
+    normal, exact
+        :func:`ruxlib.stats.wmw` results, normal approximation and exact.
+    """
+
+    data: pd.DataFrame
+    summary: pd.DataFrame
+    diff_median: float
+    diff_mean: float
+    normal: object
+    exact: object
+
+    def tests(self) -> pd.DataFrame:
+        """The two WMW p values side by side (a small table for the book)."""
+        return pd.DataFrame(
+            {
+                "method": ["normal approximation, continuity-corrected (SAS default)", "exact (conditional on ties)"],
+                "statistic": [float(self.normal.statistic), float(self.exact.statistic)],
+                "pvalue": [float(self.normal.pvalue), float(self.exact.pvalue)],
+            }
+        )
+
+
+def ventpred_groups(study: Study) -> pd.DataFrame:
+    """Patients of the two outcome groups with their days of ventilation before the first dose.
+
+    Group ``POOR``: ``D28STAT`` DEAD or ICU VENTILATED; group ``GOOD``:
+    ACUTE CARE. Other statuses (ICU without ventilation, discharged, missing)
+    and patients without ``VENTPRED`` are in neither group. ITT population only.
+
+    Returns
+    -------
+    DataFrame
+        ``USUBJID``, ``D28STAT``, ``VENTPRED``, ``group``.
+    """
+    adsl = study.adsl
+    for col in ("VENTPRED", "D28STAT"):
+        if col not in adsl:
+            raise ValueError(f"adsl.csv has no {col} column")
+    itt = adsl["ITTFL"].fillna("Y").eq("Y") if "ITTFL" in adsl else True
+    sub = adsl.loc[itt, ["USUBJID", "D28STAT", "VENTPRED"]].copy()
+    sub["group"] = np.select(
+        [sub["D28STAT"].isin(POOR_STATUS), sub["D28STAT"].isin(GOOD_STATUS)], [POOR, GOOD], default=""
+    )
+    sub = sub[sub["group"].ne("") & sub["VENTPRED"].notna()]
+    return sub.reset_index(drop=True)
+
+
+def time_to_start(study: Study) -> TimeToStart:
+    """Days on invasive ventilation before the first dose, poor vs good day-28 outcome.
+
+    Parameters
+    ----------
+    study : Study
+        Needs adsl ``VENTPRED`` and ``D28STAT``.
+
+    Returns
+    -------
+    TimeToStart
+        Per-group summaries, differences (poor minus good) in medians and
+        means, and the two-sided WMW test by normal approximation with
+        continuity correction (as the paper's SAS default) and exact.
+
+    Notes
+    -----
+    Algorithm
+
+    1. Select the groups with :func:`ventpred_groups`.
+    2. Summarise ``VENTPRED`` per group (SD with ddof = 1).
+    3. Differences: median(poor) - median(good), mean(poor) - mean(good).
+    4. ``ruxlib.stats.wmw(poor, good, exact=False)`` and ``exact=True``.
+    """
+    from .stats import wmw
+
+    data = ventpred_groups(study)
+    poor = data.loc[data["group"].eq(POOR), "VENTPRED"].to_numpy(float)
+    good = data.loc[data["group"].eq(GOOD), "VENTPRED"].to_numpy(float)
+    summary = pd.DataFrame(
+        {name: _describe(x) for name, x in ((POOR, poor), (GOOD, good))}
+    ).T
+    summary["n"] = summary["n"].astype(int)
+    if poor.size == 0 or good.size == 0:
+        raise ValueError(
+            f"time to start needs patients in both groups; got {poor.size} dead or ventilated "
+            f"and {good.size} on acute care"
+        )
+    return TimeToStart(
+        data=data,
+        summary=summary,
+        diff_median=float(np.median(poor) - np.median(good)),
+        diff_mean=float(poor.mean() - good.mean()),
+        normal=wmw(poor, good, exact=False),
+        exact=wmw(poor, good, exact=True),
+    )
+
+
+def _describe(x: np.ndarray) -> dict:
+    return {
+        "n": x.size,
+        "mean": float(x.mean()) if x.size else np.nan,
+        "sd": float(x.std(ddof=1)) if x.size > 1 else np.nan,
+        "median": float(np.median(x)) if x.size else np.nan,
+        "min": float(x.min()) if x.size else np.nan,
+        "max": float(x.max()) if x.size else np.nan,
+    }
+
+
+def time_to_start_plot(result: TimeToStart, seed: int = 0):
+    """Days of ventilation before the first dose by day-28 outcome: points, median bars.
+
+    Parameters
+    ----------
+    result : TimeToStart
+        From :func:`time_to_start`.
+    seed : int, default 0
+        Seed of the horizontal jitter.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    rng = np.random.default_rng(seed)
+    fig, ax = plt.subplots(figsize=(5.2, 4.4))
+    colours = {POOR: "#b2182b", GOOD: "#2166ac"}
+    for i, name in enumerate((POOR, GOOD)):
+        x = result.data.loc[result.data["group"].eq(name), "VENTPRED"].to_numpy(float)
+        ax.scatter(i + rng.uniform(-0.12, 0.12, x.size), x, s=36, color=colours[name], alpha=0.8,
+                   zorder=3, edgecolor="white", linewidth=0.6)
+        if x.size:
+            med, mean = np.median(x), x.mean()
+            ax.hlines(med, i - 0.28, i + 0.28, color="black", lw=2.2, zorder=4)
+            ax.hlines(mean, i - 0.22, i + 0.22, color="black", lw=1, ls="--", zorder=4)
+    n = result.summary["n"]
+    ax.set_xticks([0, 1], [f"{POOR}\n(n = {n[POOR]})", f"{GOOD}\n(n = {n[GOOD]})"])
+    ax.set_xlim(-0.6, 1.6)
+    ax.set_ylabel("Days on invasive ventilation before first dose")
+    ax.set_ylim(bottom=0)
+    ax.set_title(
+        f"Wilcoxon-Mann-Whitney p = {result.normal.pvalue:.3f} (normal approx.), "
+        f"{result.exact.pvalue:.3f} (exact)", fontsize=9)
+    ax.plot([], [], color="black", lw=2.2, label="median")
+    ax.plot([], [], color="black", lw=1, ls="--", label="mean")
+    ax.legend(frameon=False, fontsize=8, loc="upper right")
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.set_xlabel("Status at day 28")
+    fig.tight_layout()
+    return fig
+
+
+def claim_values(study: Study, horizon: float = 28) -> dict[str, float | None]:
+    """Computed values for the ledger rows of the time-to-start page (``page == "time-to-start"``)."""
+    out: dict[str, float | None] = {
+        "txt.tts.horizon": horizon,
+        "txt.tts.horizon2": horizon,
+        "txt.tts.horizon.discussion": horizon,
+    }
+    try:
+        res = time_to_start(study)
+    except ValueError:
+        return out
+    out["txt.tts.more_than"] = res.diff_mean
+    out["txt.tts.diff_median"] = res.diff_median
+    out["txt.tts.diff_mean"] = res.diff_mean
+    out["txt.tts.p"] = float(res.normal.pvalue)
+    out["txt.tts.p.discussion"] = float(res.normal.pvalue)
+    return out
