@@ -1,0 +1,59 @@
+"""The book pipeline end to end: every page executes on the shipped data and is built."""
+
+import json
+import subprocess
+import tempfile
+
+import pytest
+
+from ruxlib.build import glued_values, toc_pages
+
+pytestmark = pytest.mark.slow
+
+
+def test_every_toc_page_is_built(built_book):
+    for page in toc_pages():
+        assert (built_book / f"{page}.html").exists(), page
+    assert (built_book / "index.html").exists()
+
+
+def test_results_json_has_every_page_and_glued_values(built_book):
+    results = json.loads((built_book / "results.json").read_text())
+    assert set(results["pages"]) == set(toc_pages())
+    assert results["pages"]["book/intro"]["intro-n"] >= 1
+    assert set(results["timings"]) == set(toc_pages())
+
+
+def test_built_pages_say_the_data_are_reconstructed(built_book):
+    html = (built_book / "book" / "intro.html").read_text()
+    assert "Reconstructed data" in html
+
+
+def test_built_site_renders_in_a_real_browser(built_book, chromium):
+    with tempfile.TemporaryDirectory() as profile:
+        run = subprocess.run(
+            [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+             "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
+             "--dump-dom", (built_book / "book" / "intro.html").as_uri()],
+            capture_output=True, text=True, timeout=120,
+        )
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "Ruxolitinib in ventilated COVID-19 ARDS" in run.stdout
+    assert "Reconstructed data" in run.stdout
+
+
+def test_glued_values_parses_numbers_and_text(tmp_path):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("")
+    cell.outputs = [
+        nbformat.v4.new_output("display_data", data={"application/papermill.record/text/plain": "0.8125"},
+                               metadata={"scrapbook": {"name": "km-s28", "mime_prefix": "application/papermill.record/"}}),
+        nbformat.v4.new_output("display_data", data={"application/papermill.record/text/plain": "'n/a'"},
+                               metadata={"scrapbook": {"name": "note", "mime_prefix": "application/papermill.record/"}}),
+    ]
+    nb.cells.append(cell)
+    path = tmp_path / "x.ipynb"
+    nbformat.write(nb, str(path))
+    assert glued_values(path) == {"km-s28": 0.8125, "note": "n/a"}

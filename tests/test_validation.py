@@ -1,0 +1,203 @@
+"""The data contract: a corpus of malformed study folders, each with its expected message.
+
+Each case starts from a small valid folder written here, breaks one thing, and checks that
+``ruxlib check`` names the file, row/USUBJID and rule, exits 1 without a traceback, and
+leaves the folder byte-for-byte unchanged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ruxlib.io import DataError, load_study, validate_study
+
+VALID = {
+    "adsl.csv": (
+        "USUBJID,AGE,SEX,ITTFL,WEIGHTBL,HEIGHTBL,TRTDURD,EOTREAS,LNRBL,LNREXCL\n"
+        "S-01,59,M,Y,90,175,28,COMPLETED,0.10,\n"
+        "S-02,35,F,Y,60,163,4,DEATH,0.03,\n"
+        "S-03,92,M,Y,127,186,20,TRANSFERRED,,LEUKEMIA\n"
+    ),
+    "adtte.csv": "USUBJID,PARAMCD,AVAL,CNSR\nS-01,OS,90,1\nS-02,OS,4,0\nS-03,OS,90,1\n",
+    "adlb.csv": "USUBJID,PARAMCD,AVISITN,AVAL,AVALU\nS-01,CRP,0,150,mg/L\nS-01,CRP,7,40,mg/L\nS-02,CRP,0,210,mg/L\n",
+    "adae.csv": "USUBJID,AEDECOD,ATOXGR,AESER\nS-01,Dialysis,3,Y\nS-02,Sepsis,4,Y\n",
+    "advs.csv": "USUBJID,PARAMCD,AVAL,ABLFL\nS-01,HR,74,Y\nS-02,HR,120,Y\nS-03,HR,55,Y\n",
+    "admh.csv": "USUBJID,MHCAT,MHTERM\nS-01,Diabetes,Type 2 diabetes\nS-02,Chronic lung disease,COPD\n",
+    "adex.csv": "USUBJID,ADY,EXDOSE,EXPLDOS\nS-01,0,10,10\nS-01,0.5,10,10\nS-01,1,15,15\n",
+    "adicu.csv": "USUBJID,PARAMCD,ASTDY,AENDY\nS-01,ICU,-2,16\nS-01,IMV,-1,14\nS-02,ECMO,0,4\n",
+}
+
+
+def write(folder: Path, files: dict[str, str | bytes]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        data = content if isinstance(content, bytes) else content.encode("utf-8")
+        (folder / name).write_bytes(data)
+    return folder
+
+
+def replace(name: str, old: str, new: str):
+    def mutate(files):
+        assert old in files[name], f"test setup: {old!r} not in {name}"
+        files[name] = files[name].replace(old, new, 1)
+
+    return mutate
+
+
+def set_file(name: str, content):
+    def mutate(files):
+        files[name] = content
+
+    return mutate
+
+
+def drop_file(name: str):
+    def mutate(files):
+        del files[name]
+
+    return mutate
+
+
+# (case id, mutation, expected fragments of one message)
+CASES = [
+    ("missing-adsl", drop_file("adsl.csv"), ["adsl.csv", "required file is missing"]),
+    ("missing-column", replace("adtte.csv", "USUBJID,PARAMCD,AVAL,CNSR", "USUBJID,PARAMCD,AVAL,CENSOR"),
+     ["adtte.csv", "required column CNSR is missing"]),
+    ("missing-age-column", replace("adsl.csv", "USUBJID,AGE,SEX", "USUBJID,AGEX,SEX"),
+     ["adsl.csv", "required column AGE is missing"]),
+    ("wrong-type", replace("adsl.csv", "S-02,35,", "S-02,thirty-five,"),
+     ["adsl.csv row 2 (USUBJID S-02)", "AGE", "'thirty-five' is not a number"]),
+    ("duplicate-usubjid", replace("adsl.csv", "S-03,92", "S-01,92"),
+     ["adsl.csv row 3 (USUBJID S-01)", "duplicate of row 1", "USUBJID must be unique"]),
+    ("usubjid-not-in-adsl", replace("adtte.csv", "S-03,OS", "S-99,OS"),
+     ["adtte.csv row 3 (USUBJID S-99)", "not in adsl.csv"]),
+    ("negative-aval", replace("adtte.csv", "S-02,OS,4,0", "S-02,OS,-4,0"),
+     ["adtte.csv row 2 (USUBJID S-02)", "AVAL must be ≥ 0", "-4"]),
+    ("cnsr-2", replace("adtte.csv", "S-02,OS,4,0", "S-02,OS,4,2"),
+     ["adtte.csv row 2 (USUBJID S-02)", "CNSR must be one of 0, 1", "got 2"]),
+    ("sex-x", replace("adsl.csv", "S-02,35,F", "S-02,35,X"),
+     ["adsl.csv row 2 (USUBJID S-02)", "SEX must be one of F, M", "got X"]),
+    ("empty-file", set_file("adtte.csv", ""), ["adtte.csv", "file is empty"]),
+    ("header-only-adsl", set_file("adsl.csv", "USUBJID,AGE,SEX\n"), ["adsl.csv", "no data rows"]),
+    ("non-utf8", set_file("adsl.csv", VALID["adsl.csv"].replace("COMPLETED", "GEHEILT ÄÖ").encode("latin-1")),
+     ["adsl.csv", "not UTF-8", "0xc4"]),
+    ("ragged-row", replace("adtte.csv", "S-02,OS,4,0", "S-02,OS,4,0,extra"),
+     ["adtte.csv row 2", "5 fields", "header has 4"]),
+    ("excel-decimal", replace("adsl.csv", "0.10", '"0,10"'),
+     ["adsl.csv row 1 (USUBJID S-01)", "LNRBL", "decimal comma", "0.10"]),
+    ("infinity", replace("adlb.csv", "S-01,CRP,7,40", "S-01,CRP,7,inf"),
+     ["adlb.csv row 2 (USUBJID S-01)", "AVAL", "infinite"]),
+    ("minus-infinity", replace("adtte.csv", "S-01,OS,90,1", "S-01,OS,-Infinity,1"),
+     ["adtte.csv row 1 (USUBJID S-01)", "AVAL", "infinite"]),
+    ("sentinel-na", replace("adsl.csv", "S-02,35,", "S-02,NA,"),
+     ["adsl.csv row 2 (USUBJID S-02)", "AGE", "leave missing values empty"]),
+    ("required-cell-empty", replace("adsl.csv", "S-02,35,F", "S-02,,F"),
+     ["adsl.csv row 2 (USUBJID S-02)", "AGE is empty"]),
+    ("grade-6", replace("adae.csv", "Sepsis,4", "Sepsis,6"),
+     ["adae.csv row 2 (USUBJID S-02)", "ATOXGR must be one of 1, 2, 3, 4, 5", "got 6"]),
+    ("grade-fraction", replace("adae.csv", "Sepsis,4", "Sepsis,3.5"),
+     ["adae.csv row 2 (USUBJID S-02)", "ATOXGR must be a whole number"]),
+    ("lowercase-header", replace("adtte.csv", "USUBJID,PARAMCD,AVAL,CNSR", "usubjid,PARAMCD,AVAL,CNSR"),
+     ["adtte.csv", "upper case", "usubjid"]),
+    ("semicolon-separated", set_file("adtte.csv", "USUBJID;PARAMCD;AVAL;CNSR\nS-01;OS;90;1\n"),
+     ["adtte.csv", "comma-separated"]),
+    ("duplicate-column", replace("adtte.csv", "USUBJID,PARAMCD,AVAL,CNSR", "USUBJID,PARAMCD,AVAL,AVAL"),
+     ["adtte.csv", "column 'AVAL' appears twice"]),
+    ("duplicate-tte-record", replace("adtte.csv", "S-03,OS,90,1", "S-01,OS,30,1"),
+     ["adtte.csv row 3 (USUBJID S-01)", "duplicate of row 1", "USUBJID × PARAMCD"]),
+    ("icu-end-before-start", replace("adicu.csv", "S-02,ECMO,0,4", "S-02,ECMO,4,0"),
+     ["adicu.csv row 3 (USUBJID S-02)", "AENDY must be ≥ ASTDY"]),
+    ("icu-unknown-episode", replace("adicu.csv", "S-02,ECMO", "S-02,HDU"),
+     ["adicu.csv row 3 (USUBJID S-02)", "PARAMCD must be one of ICU, IMV, ECMO", "HDU"]),
+    ("negative-dose", replace("adex.csv", "S-01,1,15,15", "S-01,1,-15,15"),
+     ["adex.csv row 3 (USUBJID S-01)", "EXDOSE must be ≥ 0"]),
+    ("two-baselines", replace("advs.csv", "S-03,HR,55,Y", "S-02,HR,55,Y"),
+     ["advs.csv row 3 (USUBJID S-02)", "second baseline record for HR"]),
+    ("age-implausible", replace("adsl.csv", "S-03,92", "S-03,920"),
+     ["adsl.csv row 3 (USUBJID S-03)", "AGE must be ≤ 130", "920"]),
+    ("ittfl-yes", replace("adsl.csv", "S-01,59,M,Y", "S-01,59,M,YES"),
+     ["adsl.csv row 1 (USUBJID S-01)", "ITTFL must be one of Y, N", "YES"]),
+    ("not-a-folder", None, ["not a folder"]),
+]
+
+
+def make_case(tmp_path: Path, mutate) -> Path:
+    files = dict(VALID)
+    if mutate is None:
+        target = tmp_path / "no-such-folder"
+        return target
+    mutate(files)
+    return write(tmp_path / "study", files)
+
+
+def folder_hash(folder: Path) -> str:
+    h = hashlib.sha256()
+    if folder.exists():
+        for f in sorted(folder.rglob("*")):
+            h.update(str(f.relative_to(folder)).encode())
+            if f.is_file():
+                h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def test_valid_folder_loads_with_derived_columns(tmp_path):
+    study = load_study(write(tmp_path / "study", VALID))
+    assert study.n == 3
+    assert list(study.adsl["ITTFL"]) == ["Y", "Y", "Y"]
+    # BMI derived from weight and height: 90 / 1.75^2 = 29.387755...
+    assert study.adsl.loc[0, "BMIBL"] == pytest.approx(29.387755, abs=1e-6)
+    assert study.adtte["CNSR"].tolist() == [1, 0, 1]
+    assert study.adlb["AVAL"].tolist() == [150.0, 40.0, 210.0]
+
+
+def test_absent_optional_files_are_none(tmp_path):
+    study = load_study(write(tmp_path / "study", {"adsl.csv": VALID["adsl.csv"]}))
+    assert study.adtte is None and study.adlb is None and study.adicu is None
+    assert not study.has("adae")
+
+
+def test_corpus_has_at_least_25_cases():
+    assert len(CASES) >= 25
+
+
+@pytest.mark.parametrize("case, mutate, expected", CASES, ids=[c[0] for c in CASES])
+def test_malformed_folder_gives_expected_message(tmp_path, case, mutate, expected):
+    folder = make_case(tmp_path, mutate)
+    before = folder_hash(folder)
+    _, problems = validate_study(folder)
+    assert any(all(e in p for e in expected) for p in problems), problems
+    with pytest.raises(DataError) as info:
+        load_study(folder)
+    assert info.value.problems == problems
+    assert folder_hash(folder) == before
+
+
+@pytest.mark.parametrize("case, mutate, expected", CASES[:12], ids=[c[0] for c in CASES[:12]])
+def test_check_command_exits_1_without_traceback(tmp_path, case, mutate, expected):
+    folder = make_case(tmp_path, mutate)
+    before = folder_hash(folder)
+    run = subprocess.run([sys.executable, "-m", "ruxlib", "check", str(folder)], capture_output=True, text=True)
+    assert run.returncode == 1
+    assert "Traceback" not in run.stderr + run.stdout
+    assert all(e in run.stderr for e in expected), run.stderr
+    assert folder_hash(folder) == before
+
+
+def test_every_problem_is_reported_at_once(tmp_path):
+    files = dict(VALID)
+    files["adsl.csv"] = files["adsl.csv"].replace("S-02,35,F", "S-02,35,X").replace("S-03,92", "S-03,abc")
+    files["adtte.csv"] = files["adtte.csv"].replace("S-02,OS,4,0", "S-02,OS,-4,2")
+    _, problems = validate_study(write(tmp_path / "study", files))
+    assert len(problems) == 4, problems
+
+
+def test_check_command_accepts_a_valid_folder(tmp_path):
+    folder = write(tmp_path / "study", VALID)
+    run = subprocess.run([sys.executable, "-m", "ruxlib", "check", str(folder)], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert "OK" in run.stdout
