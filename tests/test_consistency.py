@@ -1,0 +1,137 @@
+"""The paper checked against itself (GRIM, GRIMMER, statcheck, exact WMW), on hand-worked values."""
+
+from fractions import Fraction
+
+import pandas as pd
+import pytest
+
+from ruxlib import claims, consistency
+
+
+def test_grim_mean_595_with_16_integer_ages_needs_sum_952():
+    # 59.5 * 16 = 952 exactly; 951/16 = 59.4375 and 953/16 = 59.5625 print otherwise
+    assert consistency.grim("59.5", 16).sums == (Fraction(952),)
+
+
+def test_grim_rejects_mean_519_with_28_integers():
+    # Brown & Heathers (2017) example: 145/28 = 5.18, 146/28 = 5.21, nothing prints as 5.19
+    assert not consistency.grim("5.19", 28).consistent
+
+
+def test_grim_rejects_two_decimal_mean_between_sixteenths():
+    # 1428/16 = 89.25, 1429/16 = 89.3125: 89.26 is impossible for 16 integers
+    assert not consistency.grim("89.26", 16).consistent
+    assert consistency.grim("89.25", 16).consistent
+
+
+def test_grim_accepts_either_rounding_at_a_tie():
+    # 1/8 = 0.125 prints as 0.12 (half-even) or 0.13 (half-away)
+    assert consistency.grim("0.12", 8).consistent
+    assert consistency.grim("0.13", 8).consistent
+
+
+def test_grim_with_tenths_scales_the_grid():
+    # two values in tenths: sums are multiples of 0.1; mean 0.05 = 0.1 / 2
+    assert consistency.grim("0.05", 2, granularity="0.1").sums == (Fraction(1, 10),)
+
+
+def test_grimmer_accepts_one_two_three():
+    # {1, 2, 3}: mean 2, SD 1
+    assert consistency.grimmer("2.00", "1.00", 3)
+
+
+def test_grimmer_rejects_sd_without_integer_sum_of_squares():
+    # n = 3, sum 6: Q = 2 s^2 + 12 must be an integer; s in [0.495, 0.505] gives Q in [12.49, 12.51]
+    assert not consistency.grimmer("2.00", "0.50", 3)
+
+
+def test_grimmer_rejects_wrong_parity():
+    # n = 4, sum 4, SD 0.58: the only integer Q is 5, but Q must be even like the sum (x^2 = x mod 2)
+    assert not consistency.grimmer("1.00", "0.58", 4)
+    # {0, 1, 1, 2}: sum 4, Q = 6, SD = sqrt(2/3) = 0.816
+    assert consistency.grimmer("1.00", "0.82", 4)
+
+
+def test_sd_bounds_for_one_two_three():
+    lo, hi = consistency.sd_bounds(2.0, 3, 1.0, 3.0)
+    assert lo == pytest.approx(1.0) and hi == pytest.approx(1.0)
+
+
+def test_mean_bounds_with_median_and_range():
+    # n = 5, median 2, range 0-10: smallest {0,0,2,2,10} -> 2.8, largest {0,2,2,10,10} -> 4.8
+    assert consistency.mean_bounds(5, 2.0, 0.0, 10.0) == pytest.approx((2.8, 4.8))
+
+
+def test_exact_wmw_11_vs_3_smallest_p_is_2_over_364():
+    t = consistency.exact_wmw_pvalues(3, 11)
+    assert t["count"].sum() == 364  # C(14, 3)
+    assert t["count"].tolist()[:4] == [1, 1, 2, 3]  # partitions of 0..3 into at most 3 parts <= 11
+    p = sorted(t["p_two_sided"].unique())
+    assert p[0] == pytest.approx(2 / 364)
+    assert p[1] == pytest.approx(4 / 364)
+
+
+def test_exact_wmw_matches_r_for_2_vs_2():
+    # R: wilcox.test(c(1, 2), c(3, 4))$p.value == 1/3 (U = 0, 6 rank sets)
+    t = consistency.exact_wmw_pvalues(2, 2)
+    assert t.loc[t["u"] == 0, "p_two_sided"].item() == pytest.approx(1 / 3)
+
+
+def _ledger(rows):
+    df = pd.DataFrame(rows, columns=["id", "source", "quantity", "reported", "decimals", "status", "note"])
+    return df
+
+
+def test_pvalue_check_chisq_39_gives_p_005():
+    # pchisq(3.85, 1, lower = FALSE) = 0.0497, pchisq(3.95, 1, lower = FALSE) = 0.0469
+    led = _ledger([
+        ["txt.logrank.chisq", "R", "chi", "3.9", 1, "reproduced", ""],
+        ["txt.logrank.df", "R", "df", "1", 0, "reproduced", ""],
+        ["txt.logrank.p", "R", "p", "0.05", 2, "reproduced", ""],
+    ])
+    row = consistency.pvalue_checks(led).iloc[0]
+    assert row["consistent"]
+    assert "[0.0469, 0.0497]" in row["derived"]
+
+
+def test_pvalue_check_flags_p_not_matching_statistic():
+    led = _ledger([
+        ["txt.logrank.chisq", "R", "chi", "3.9", 1, "reproduced", ""],
+        ["txt.logrank.df", "R", "df", "1", 0, "reproduced", ""],
+        ["txt.logrank.p", "R", "p", "0.01", 2, "reproduced", ""],
+    ])
+    assert not consistency.pvalue_checks(led).iloc[0]["consistent"]
+
+
+def test_percentage_checks_use_printed_counts():
+    led = _ledger([
+        ["t1.title.n", "T1", "N", "16", 0, "reproduced", ""],
+        ["t2.x.n", "T2", "x", "3", 0, "reproduced", ""],
+        ["t2.x.pct", "T2", "x", "18.75", 2, "reproduced", ""],
+        ["t2.y.n", "T2", "y", "2", 0, "reproduced", ""],
+        ["t2.y.pct", "T2", "y", "12.6", 1, "reproduced", ""],
+        ["txt.adherence.n", "R", "a", "15", 0, "reproduced", ""],
+        ["txt.adherence.total", "R", "a", "16", 0, "reproduced", ""],
+        ["txt.adherence.pct", "R", "a", "93.8", 1, "reproduced", ""],
+    ])
+    t = consistency.percentage_checks(led).set_index("subject")["consistent"]
+    assert t.to_dict() == {"a": True, "x": True, "y": False}  # 15/16 = 93.75 -> 93.8; 2/16 = 12.5
+
+
+def test_identity_checks_flag_a_broken_running_sum():
+    led = _ledger([
+        ["t2.a.n", "T2", "A: N", "2", 0, "reproduced", ""],
+        ["t2.a.cum", "T2", "A: cum", "2", 0, "reproduced", ""],
+        ["t2.b.n", "T2", "B: N", "1", 0, "reproduced", ""],
+        ["t2.b.cum", "T2", "B: cum", "4", 0, "reproduced", ""],
+    ])
+    t = consistency.identity_checks(led)
+    running = t[t["check"] == "Cumulative frequency is a running sum"]
+    assert running["consistent"].tolist() == [True, False]
+
+
+def test_the_paper_passes_its_own_checks():
+    t = consistency.check_all(claims.load_claims())
+    assert len(t) > 100
+    bad = t[~t["consistent"]]
+    assert bad.empty, bad.to_string()
