@@ -1,0 +1,205 @@
+"""Tests for ruxlib.stats: hand-enumerated exact distributions and independent references.
+
+Tolerance 1e-4 unless the expected value is an exact fraction.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy import stats as sst
+
+from ruxlib import stats
+
+TOL = 1e-4
+
+
+# --- wmw: exact with ties, hand-enumerated ---------------------------------
+
+def test_wmw_exact_with_ties_matches_hand_enumeration():
+    # x = [1, 2, 2], y = [2, 3, 4]. Pooled, sorted: 1, 2, 2, 2, 3, 4.
+    # Mid-ranks: 1 -> 1; the three 2s share ranks 2, 3, 4 -> 3 each; 3 -> 5; 4 -> 6.
+    # W(x) = 1 + 3 + 3 = 7; E(W) = 3 * 7 / 2 = 10.5; |W - E| = 3.5.
+    # The pooled scores are a=1, b=3, c=3, d=3, e=5, f=6; all C(6,3) = 20 triples:
+    #   with a:    abc 7, abd 7, abe 9, abf 10, acd 7, ace 9, acf 10, ade 9, adf 10, aef 12
+    #   without a: bcd 9, bce 11, bcf 12, bde 11, bdf 12, bef 14, cde 11, cdf 12, cef 14, def 14
+    # Sum:   7  9 10 11 12 14
+    # Count: 3  4  3  3  4  3   (= 20)
+    # |S - 10.5| >= 3.5 for S = 7 (3) and S = 14 (3): two-sided p = 6/20 = 0.3.
+    r = stats.wmw([1, 2, 2], [2, 3, 4], exact=True)
+    assert r.method == "exact"
+    assert r.statistic == 7.0
+    assert r.u == 1.0  # U = W - 3*4/2; R wilcox.test reports this as "W = 1"
+    assert r.pvalue == pytest.approx(0.3, abs=1e-12)
+
+
+def test_wmw_exact_with_ties_differs_from_the_no_ties_formula():
+    # scipy's exact method ignores ties; the conditional distribution above does not.
+    ours = stats.wmw([1, 2, 2], [2, 3, 4], exact=True).pvalue
+    scipy_no_ties = sst.mannwhitneyu([1, 2, 2], [2, 3, 4], method="exact").pvalue
+    assert ours == pytest.approx(0.3)
+    assert abs(ours - scipy_no_ties) > 0.01
+
+
+def test_wmw_exact_is_symmetric_in_direction():
+    a = stats.wmw([1, 2, 2], [2, 3, 4])
+    b = stats.wmw([2, 3, 4], [1, 2, 2])
+    assert a.pvalue == pytest.approx(b.pvalue, abs=1e-12)
+    assert b.statistic == 14.0  # 21 - 7
+
+
+# --- wmw: no ties ------------------------------------------------------------
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_wmw_exact_without_ties_equals_scipy_exact(seed):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=9)
+    y = rng.normal(size=7) + 0.7
+    ours = stats.wmw(x, y)
+    ref = sst.mannwhitneyu(x, y, method="exact", alternative="two-sided")
+    assert ours.method == "exact"
+    assert ours.u == pytest.approx(ref.statistic)
+    assert ours.pvalue == pytest.approx(ref.pvalue, abs=TOL)
+
+
+def test_wmw_complete_separation_11_vs_3_gives_2_over_364():
+    # C(14, 3) = 364 assignments; only the two complete separations are as extreme.
+    r = stats.wmw(list(range(11)), [100, 101, 102])
+    assert r.method == "exact"
+    assert r.pvalue == pytest.approx(2 / 364, abs=1e-12)
+    assert stats.smallest_exact_p(11, 3) == pytest.approx(2 / 364, abs=1e-15)
+
+
+def test_smallest_exact_p_is_2_over_binomial_coefficient():
+    assert stats.smallest_exact_p(3, 3) == pytest.approx(2 / 20)
+    assert stats.smallest_exact_p(1, 1) == 1.0  # 2/2
+    with pytest.raises(ValueError):
+        stats.smallest_exact_p(0, 3)
+
+
+# --- wmw: normal approximation -----------------------------------------------
+
+def test_wmw_normal_with_ties_and_continuity_by_hand():
+    # Same data: one tie group of size 3 -> sum(t^3 - t) = 24, N = 6.
+    # Var(W) = 3*3/12 * (7 - 24/(6*5)) = 0.75 * 6.2 = 4.65.
+    # z = (3.5 - 0.5) / sqrt(4.65) = 1.391202; p = 2 * (1 - Phi(z)) = 0.164160.
+    # Independent check: scipy mannwhitneyu(method="asymptotic", use_continuity=True)
+    # (tie-corrected, continuity 0.5; the same as R wilcox.test(exact=FALSE, correct=TRUE)).
+    r = stats.wmw([1, 2, 2], [2, 3, 4], exact=False)
+    assert r.method == "normal"
+    assert r.pvalue == pytest.approx(2 * sst.norm.sf(3.0 / math.sqrt(4.65)), abs=TOL)
+    assert r.pvalue == pytest.approx(0.164160, abs=TOL)
+    ref = sst.mannwhitneyu([1, 2, 2], [2, 3, 4], method="asymptotic", use_continuity=True)
+    assert r.pvalue == pytest.approx(ref.pvalue, abs=TOL)
+
+
+def test_wmw_default_switches_to_normal_above_50():
+    rng = np.random.default_rng(7)
+    x, y = rng.normal(size=26), rng.normal(size=25)
+    assert stats.wmw(x[:25], y).method == "exact"  # N = 50
+    r = stats.wmw(x, y)  # N = 51
+    assert r.method == "normal"
+    ref = sst.mannwhitneyu(x, y, method="asymptotic", use_continuity=True)
+    assert r.pvalue == pytest.approx(ref.pvalue, abs=TOL)
+
+
+def test_wmw_all_values_tied_gives_p_one():
+    assert stats.wmw([5, 5], [5, 5, 5], exact=False).pvalue == 1.0
+    assert stats.wmw([5, 5], [5, 5, 5], exact=True).pvalue == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("x,y,match", [
+    ([], [1, 2], "x is empty"),
+    ([1, 2], [], "y is empty"),
+    ([1, np.nan], [1, 2], "x contains NaN"),
+    ([1, 2], [np.nan], "y contains NaN"),
+])
+def test_wmw_rejects_empty_and_nan(x, y, match):
+    with pytest.raises(ValueError, match=match):
+        stats.wmw(x, y)
+
+
+# --- signed_rank ------------------------------------------------------------
+
+def test_signed_rank_exact_with_ties_by_hand():
+    # d = [2, 2, -1]: |d| mid-ranks 2.5, 2.5, 1; V = 5; E = 6/2 = 3.
+    # 2^3 sign patterns, positive-rank sums: {} 0, {1} 1, {2.5} 2.5 (x2), {1,2.5} 3.5 (x2),
+    # {2.5,2.5} 5, {all} 6. |V* - 3| >= 2 for 0, 1, 5, 6: p = 4/8 = 0.5.
+    r = stats.signed_rank([2, 2, -1])
+    assert r.method == "exact"
+    assert r.statistic == 5.0
+    assert r.pvalue == pytest.approx(0.5, abs=1e-12)
+
+
+def test_signed_rank_all_positive_by_hand():
+    # d = [1, 2, 2, 3] (paired x - y): V = 10 = max; only all-plus / all-minus are as extreme: 2/16.
+    r = stats.signed_rank([2, 4, 5, 7], [1, 2, 3, 4])
+    assert r.statistic == 10.0
+    assert r.pvalue == pytest.approx(2 / 16, abs=1e-12)
+
+
+def test_signed_rank_without_ties_equals_scipy_exact():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=14) + 0.4
+    y = rng.normal(size=14)
+    ours = stats.signed_rank(x, y)
+    ref = sst.wilcoxon(x, y, method="exact")
+    assert ours.pvalue == pytest.approx(ref.pvalue, abs=TOL)
+
+
+def test_signed_rank_normal_matches_scipy_with_correction():
+    rng = np.random.default_rng(4)
+    d = np.round(rng.normal(size=30) + 0.3, 1)
+    d = d[d != 0]
+    ours = stats.signed_rank(d, exact=False)
+    ref = sst.wilcoxon(d, method="approx", correction=True)
+    assert ours.pvalue == pytest.approx(ref.pvalue, abs=TOL)
+
+
+def test_signed_rank_drops_zero_differences_and_rejects_bad_input():
+    assert stats.signed_rank([1, 2, 3, 0], [0, 0, 0, 0]).n == (3,)
+    with pytest.raises(ValueError, match="all differences are zero"):
+        stats.signed_rank([1, 2], [1, 2])
+    with pytest.raises(ValueError, match="same length"):
+        stats.signed_rank([1, 2], [1])
+
+
+# --- holm -----------------------------------------------------------------------
+
+def test_holm_by_hand():
+    # sorted p: .01*5 = .05, .02*4 = .08, .03*3 = .09, .04*2 = .08 -> .09, .05*1 -> .09
+    np.testing.assert_allclose(stats.holm([0.05, 0.01, 0.04, 0.02, 0.03]),
+                               [0.09, 0.05, 0.09, 0.08, 0.09], atol=1e-12)
+
+
+def test_holm_caps_at_one_and_rejects_nan():
+    np.testing.assert_allclose(stats.holm([0.5, 0.6]), [1.0, 1.0])
+    with pytest.raises(ValueError):
+        stats.holm([0.1, np.nan])
+
+
+# --- clopper_pearson ------------------------------------------------------------
+
+def test_clopper_pearson_matches_r_binom_test_example():
+    # R documentation example ?binom.test: binom.test(c(682, 243), p = 3/4)
+    # prints "95 percent confidence interval: 0.7076683 0.7654066".
+    lo, hi = stats.clopper_pearson(682, 925)
+    assert lo == pytest.approx(0.7076683, abs=TOL)
+    assert hi == pytest.approx(0.7654066, abs=TOL)
+
+
+def test_clopper_pearson_closed_forms_at_the_edges():
+    # k = 0: upper = 1 - (alpha/2)^(1/n); k = n: lower = (alpha/2)^(1/n).
+    assert stats.clopper_pearson(0, 10) == pytest.approx((0.0, 1 - 0.025 ** 0.1), abs=1e-10)
+    assert stats.clopper_pearson(10, 10) == pytest.approx((0.025 ** 0.1, 1.0), abs=1e-10)
+    # n = 1, k = 1: lower = 0.025.
+    assert stats.clopper_pearson(1, 1)[0] == pytest.approx(0.025, abs=1e-10)
+
+
+def test_clopper_pearson_rejects_impossible_counts():
+    with pytest.raises(ValueError):
+        stats.clopper_pearson(5, 4)
+    with pytest.raises(ValueError):
+        stats.clopper_pearson(1, 0)
