@@ -108,7 +108,6 @@ def test_summarise_days_median_range_and_ecmo_count(study):
 
 
 def test_swimmer_plot_draws_one_row_per_patient_dead_first(study):
-    pytest.importorskip("ruxlib.survival")
     fig = icu.swimmer_plot(study)
     ax = fig.axes[0]
     labels = [t.get_text() for t in ax.get_yticklabels()]

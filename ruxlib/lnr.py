@@ -1,0 +1,278 @@
+"""Baseline lymphocyte-to-neutrophil ratio (LNR) and outcome (Fig. 4 and the log-rank test).
+
+The LNR analysis set is read from the data: patients with a baseline LNR
+(``adsl.LNRBL``, derived from ``adlb`` LYMPH/NEUT when absent) and no
+exclusion reason (``adsl.LNREXCL`` empty). Survivors and non-survivors at day
+28 come from ``adtte`` (OS). The median split for the log-rank test puts
+patients with LNR at or above the median of the analysis set in "high".
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import matplotlib.ticker as mticker
+import numpy as np
+import pandas as pd
+
+from .io import Study
+
+__all__ = [
+    "SURVIVOR",
+    "NON_SURVIVOR",
+    "lnr_analysis_set",
+    "lnr_exclusions",
+    "day28_status",
+    "lnr_groups",
+    "lnr_wmw",
+    "lnr_logrank",
+    "lnr_plot",
+    "lnr_km_plot",
+    "claim_values",
+]
+
+SURVIVOR = "survivor"
+NON_SURVIVOR = "non-survivor"
+
+
+def lnr_analysis_set(study: Study) -> pd.DataFrame:
+    """Every ITT patient with a flag saying whether they enter the LNR analysis, and why not.
+
+    Parameters
+    ----------
+    study : Study
+        Uses adsl ``LNRBL`` and ``LNREXCL`` (either may be absent).
+
+    Returns
+    -------
+    DataFrame
+        One row per ITT patient: ``USUBJID``, ``LNRBL``, ``LNREXCL``,
+        ``LNRFL`` (``"Y"`` in the analysis set, else ``"N"``) and ``REASON``
+        (why not: the ``LNREXCL`` text, or ``"no baseline LNR"``; empty when
+        included). A patient with both an exclusion reason and no LNR is
+        reported with the exclusion reason.
+    """
+    adsl = study.adsl
+    itt = adsl["ITTFL"].fillna("Y").eq("Y") if "ITTFL" in adsl else pd.Series(True, index=adsl.index)
+    out = pd.DataFrame({"USUBJID": adsl.loc[itt, "USUBJID"]})
+    out["LNRBL"] = adsl.loc[itt, "LNRBL"].astype(float) if "LNRBL" in adsl else np.nan
+    excl = adsl.loc[itt, "LNREXCL"] if "LNREXCL" in adsl else pd.Series(None, index=out.index, dtype=object)
+    excl = excl.where(excl.notna(), "").astype(str).str.strip()
+    out["LNREXCL"] = excl
+    reason = np.where(excl.ne(""), excl, np.where(out["LNRBL"].isna(), "no baseline LNR", ""))
+    out["REASON"] = reason
+    out["LNRFL"] = np.where(out["REASON"].eq(""), "Y", "N")
+    return out.reset_index(drop=True)[["USUBJID", "LNRBL", "LNREXCL", "LNRFL", "REASON"]]
+
+
+def lnr_exclusions(study: Study) -> pd.DataFrame:
+    """Patients not in the LNR analysis set and why (``USUBJID``, ``REASON``)."""
+    table = lnr_analysis_set(study)
+    return table.loc[table["LNRFL"].eq("N"), ["USUBJID", "REASON"]].reset_index(drop=True)
+
+
+def day28_status(study: Study, horizon: float = 28) -> pd.Series:
+    """Survivor or non-survivor at the horizon, per subject, from adtte OS.
+
+    A subject is a non-survivor when the OS record is a death (``CNSR == 0``)
+    with ``AVAL <= horizon``; otherwise a survivor (also when censored before
+    the horizon: alive when last seen). Subjects without an OS record are
+    absent.
+
+    Returns
+    -------
+    Series
+        Indexed by USUBJID, values :data:`SURVIVOR` / :data:`NON_SURVIVOR`.
+    """
+    from .survival import event_indicator
+
+    if study.adtte is None:
+        raise ValueError("this study folder has no adtte.csv")
+    os_ = study.adtte[study.adtte["PARAMCD"].eq("OS")]
+    died = event_indicator(os_["CNSR"]).astype(bool) & (os_["AVAL"].to_numpy(float) <= horizon)
+    return pd.Series(np.where(died, NON_SURVIVOR, SURVIVOR), index=os_["USUBJID"].to_numpy(),
+                     name="D28OUT")
+
+
+def lnr_groups(study: Study, horizon: float = 28) -> pd.DataFrame:
+    """The LNR analysis set with the median split and the day-28 status.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by USUBJID: ``LNRBL``, ``group`` (``"high"`` when LNRBL ≥
+        the median of the analysis set, else ``"low"``), ``status``
+        (:func:`day28_status`, NaN without an OS record). The median is in
+        ``frame.attrs["median"]``.
+
+    Notes
+    -----
+    Patients exactly at the median are "high". The paper's Methods say
+    "above the median and those below or equal", its Results "greater or
+    equal to average (median: 0.07)"; ruxbook follows the Results (see the
+    book's LNR page).
+    """
+    table = lnr_analysis_set(study)
+    sub = table[table["LNRFL"].eq("Y")].set_index("USUBJID")
+    median = float(sub["LNRBL"].median()) if len(sub) else np.nan
+    out = pd.DataFrame({"LNRBL": sub["LNRBL"]})
+    out["group"] = np.where(out["LNRBL"] >= median, "high", "low")
+    if study.adtte is not None:
+        out["status"] = day28_status(study, horizon).reindex(out.index)
+    else:
+        out["status"] = np.nan
+    out.attrs["median"] = median
+    return out
+
+
+def lnr_wmw(study: Study, horizon: float = 28, exact: bool = True):
+    """Exact two-sided WMW test of baseline LNR, survivors vs non-survivors at the horizon.
+
+    Returns
+    -------
+    object
+        :func:`ruxlib.stats.wmw` result (``statistic``, ``pvalue``, ``method``)
+        with extra attributes ``n_surv`` and ``n_nonsurv``.
+    """
+    from .stats import wmw
+
+    groups = lnr_groups(study, horizon)
+    surv = groups.loc[groups["status"].eq(SURVIVOR), "LNRBL"].to_numpy(float)
+    non = groups.loc[groups["status"].eq(NON_SURVIVOR), "LNRBL"].to_numpy(float)
+    if surv.size == 0 or non.size == 0:
+        raise ValueError(
+            f"the LNR test needs survivors and non-survivors; got {surv.size} and {non.size}"
+        )
+    res = wmw(surv, non, exact=exact)
+    try:
+        res.n_surv, res.n_nonsurv = int(surv.size), int(non.size)
+    except AttributeError:  # an immutable result: wrap it
+        from types import SimpleNamespace
+
+        res = SimpleNamespace(statistic=res.statistic, pvalue=res.pvalue, method=res.method,
+                              n_surv=int(surv.size), n_nonsurv=int(non.size))
+    return res
+
+
+def lnr_logrank(study: Study, paramcd: str = "OS"):
+    """Log-rank test of OS, LNR high (≥ median) vs low, over the whole follow-up in adtte.
+
+    Returns
+    -------
+    ruxlib.survival.LogrankResult
+        ``statistic`` (chi-square), ``df``, ``pvalue``, ``table``.
+    """
+    from .survival import logrank
+
+    groups = lnr_groups(study)
+    return logrank(study.adtte, groups["group"], paramcd=paramcd)
+
+
+def lnr_plot(study: Study, horizon: float = 28, seed: int = 0, ax=None):
+    """Baseline LNR of survivors and non-survivors at the horizon (the paper's Fig. 4).
+
+    Points per patient on a log-scale y axis, the median of each group as a
+    bar, the median of the analysis set as a dashed line, and the exact WMW
+    p value in the title.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    rng = np.random.default_rng(seed)
+    groups = lnr_groups(study, horizon)
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(4.8, 4.6))
+    else:
+        fig = ax.figure
+    colours = {SURVIVOR: "#2166ac", NON_SURVIVOR: "#b2182b"}
+    labels = []
+    for i, status in enumerate((SURVIVOR, NON_SURVIVOR)):
+        x = groups.loc[groups["status"].eq(status), "LNRBL"].to_numpy(float)
+        ax.scatter(i + rng.uniform(-0.1, 0.1, x.size), x, s=40, color=colours[status], zorder=3,
+                   edgecolor="white", linewidth=0.6)
+        if x.size:
+            ax.hlines(np.median(x), i - 0.25, i + 0.25, color="black", lw=2, zorder=4)
+        name = "Survivors" if status == SURVIVOR else "Non-survivors"
+        labels.append(f"{name}\n(N = {x.size})")
+    ax.axhline(groups.attrs["median"], color="#777777", ls="--", lw=1, zorder=1)
+    ax.text(1.58, groups.attrs["median"], f"median of all\n{groups.attrs['median']:.3g}", fontsize=8,
+            color="#555555", va="bottom", ha="right")
+    ax.set_yscale("log")
+    ax.yaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.yaxis.set_minor_formatter(mticker.FuncFormatter(
+        lambda v, _: f"{v:g}" if f"{v:g}"[-1] in "25" else ""))
+    ax.set_xticks([0, 1], labels)
+    ax.set_xlim(-0.6, 1.6)
+    ax.set_xlabel(f"Status at day {horizon:g}")
+    ax.set_ylabel("Lymphocyte/neutrophil ratio at baseline (log scale)")
+    try:
+        res = lnr_wmw(study, horizon)
+        ax.set_title(f"Exact Wilcoxon-Mann-Whitney p = {res.pvalue:.4f}", fontsize=9)
+    except ValueError:
+        pass
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    fig.tight_layout()
+    return fig
+
+
+def lnr_km_plot(study: Study, paramcd: str = "OS", **kwargs):
+    """Kaplan-Meier curves of OS by LNR median split (``ruxlib.survival.km_plot``).
+
+    Keyword arguments go to :func:`ruxlib.survival.km_plot` (e.g. ``horizon``).
+    """
+    from .survival import km_plot
+
+    groups = lnr_groups(study)
+    median = groups.attrs["median"]
+    label = groups["group"].map({"high": f"High (≥ {median:.3g})", "low": f"Low (< {median:.3g})"})
+    kwargs.setdefault("colors", ["#2166ac", "#b2182b"])  # sorted labels: High first
+    kwargs.setdefault("ci", False)
+    kwargs.setdefault("xlabel", "Days since first dose")
+    kwargs.setdefault("ylabel", "Overall survival")
+    if "risk_times" not in kwargs:
+        os_ = study.adtte[study.adtte["PARAMCD"].eq(paramcd) & study.adtte["USUBJID"].isin(groups.index)]
+        end = kwargs.get("horizon") or float(os_["AVAL"].max())
+        kwargs["risk_times"] = list(np.arange(0, end + 1e-9, 14.0 if end > 42 else 7.0))
+    return km_plot(study.adtte, group=label, paramcd=paramcd, **kwargs)
+
+
+def claim_values(study: Study, horizon: float = 28) -> dict[str, float | None]:
+    """Computed values for the ledger rows of the LNR page (``page == "lnr"``)."""
+    out: dict[str, float | None] = {
+        "fig4.horizon": horizon,
+        "txt.lnr.died_day": horizon,
+        "txt.lnr.died_day.discussion": horizon + 1,
+    }
+    table = lnr_analysis_set(study)
+    out["fig4.n_evaluable"] = int(table["LNRFL"].eq("Y").sum())
+    out["fig4.n_excluded"] = int(table["LNREXCL"].ne("").sum())
+    out["txt.lnr.excluded.discussion"] = out["fig4.n_excluded"]
+    out["fig4.n_missing"] = int((table["LNREXCL"].eq("") & table["LNRBL"].isna()).sum())
+    groups = lnr_groups(study, horizon) if study.adtte is not None else None
+    median = float(table.loc[table["LNRFL"].eq("Y"), "LNRBL"].median())
+    for key in ("abs.lnr.median", "txt.lnr.median", "txt.lnr.median.discussion",
+                "txt.lnr.median.discussion2", "txt.lnr.median.discussion3"):
+        out[key] = median
+    if groups is not None:
+        non = groups["status"].eq(NON_SURVIVOR)
+        out["fig4.n_surv"] = int(groups["status"].eq(SURVIVOR).sum())
+        out["fig4.n_nonsurv"] = int(non.sum())
+        # "all three patients who died before day 28 showed reduced LNR":
+        # the count is of non-survivors, all of whom are below the median
+        dead_low = int((non & groups["group"].eq("low")).sum())
+        n_dead = int(non.sum())
+        out["txt.lnr.died_n"] = n_dead if dead_low == n_dead else None
+        out["txt.lnr.died_n.discussion"] = out["txt.lnr.died_n"]
+        try:
+            out["fig4.p"] = float(lnr_wmw(study, horizon).pvalue)
+        except ValueError:
+            out["fig4.p"] = None
+        try:
+            lr = lnr_logrank(study)
+            out["txt.logrank.p"] = lr.pvalue
+            out["txt.logrank.chisq"] = lr.statistic
+            out["txt.logrank.df"] = lr.df
+        except ValueError:
+            pass
+    return out

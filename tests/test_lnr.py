@@ -1,0 +1,154 @@
+"""LNR analysis set, day-28 status, median split, exact WMW and log-rank."""
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import pytest  # noqa: E402
+
+from ruxlib import io, lnr  # noqa: E402
+
+
+def write_study(folder: Path, **files: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for stem, text in files.items():
+        (folder / f"{stem}.csv").write_text(text.strip() + "\n", encoding="utf-8")
+    return folder
+
+
+# Analysis set A-F and I (7 patients): LNR 0.01 (I), 0.02 (A), 0.04 (B), 0.05 (C),
+# 0.05 (D), 0.10 (E), 0.20 (F): median 0.05, and C and D sit exactly on it.
+# G: no LNR (excluded, "no baseline LNR"); H: leukemia (excluded, LNREXCL);
+# N: not in the ITT population.
+ADSL = """
+USUBJID,AGE,SEX,ITTFL,LNRBL,LNREXCL
+A,50,M,Y,0.02,
+B,50,M,Y,0.04,
+C,50,M,Y,0.05,
+D,50,F,Y,0.05,
+E,50,M,Y,0.10,
+F,50,M,Y,0.20,
+G,50,M,Y,,
+H,50,M,Y,0.5,LEUKEMIA
+I,50,M,Y,0.01,
+N,50,M,N,0.3,
+"""
+
+# A dies day 5, B day 20, I day 40 (after day 28: a day-28 survivor);
+# F censored day 10 (alive when last seen: a survivor); C, D, E censored day 60.
+ADTTE = """
+USUBJID,PARAMCD,AVAL,CNSR
+A,OS,5,0
+B,OS,20,0
+C,OS,60,1
+D,OS,60,1
+E,OS,60,1
+F,OS,10,1
+G,OS,3,0
+H,OS,60,1
+I,OS,40,0
+N,OS,60,1
+"""
+
+
+@pytest.fixture
+def study(tmp_path):
+    return io.load_study(write_study(tmp_path / "s", adsl=ADSL, adtte=ADTTE))
+
+
+def test_analysis_set_flags_come_from_the_data(study):
+    table = lnr.lnr_analysis_set(study).set_index("USUBJID")
+    assert list(table.index) == list("ABCDEFGHI")  # N is not ITT
+    assert table.loc[list("ABCDEFI"), "LNRFL"].eq("Y").all()
+    assert table.loc["G", ["LNRFL", "REASON"]].tolist() == ["N", "no baseline LNR"]
+    assert table.loc["H", ["LNRFL", "REASON"]].tolist() == ["N", "LEUKEMIA"]
+
+
+def test_exclusions_list_who_and_why(study):
+    excl = lnr.lnr_exclusions(study)
+    assert excl.to_dict("records") == [
+        {"USUBJID": "G", "REASON": "no baseline LNR"},
+        {"USUBJID": "H", "REASON": "LEUKEMIA"},
+    ]
+
+
+def test_day28_status_death_after_horizon_or_censoring_is_survivor(study):
+    status = lnr.day28_status(study)
+    assert status["A"] == lnr.NON_SURVIVOR
+    assert status["B"] == lnr.NON_SURVIVOR
+    assert status["I"] == lnr.SURVIVOR  # died day 40
+    assert status["F"] == lnr.SURVIVOR  # censored day 10
+
+
+def test_day28_status_death_on_the_horizon_counts_as_death(study):
+    assert lnr.day28_status(study, horizon=20)["B"] == lnr.NON_SURVIVOR
+    assert lnr.day28_status(study, horizon=19.5)["B"] == lnr.SURVIVOR
+
+
+def test_median_split_puts_ties_at_the_median_in_high(study):
+    groups = lnr.lnr_groups(study)
+    assert groups.attrs["median"] == pytest.approx(0.05)
+    assert sorted(groups.index[groups["group"].eq("high")]) == ["C", "D", "E", "F"]
+    assert sorted(groups.index[groups["group"].eq("low")]) == ["A", "B", "I"]
+
+
+def test_exact_wmw_survivors_vs_non_survivors(study):
+    # non-survivors A, B hold mid-ranks 2 and 3 of (1, 2, 3, 4.5, 4.5, 6, 7): sum 5,
+    # expected 8. Of the C(7, 2) = 21 pairs, |sum - 8| >= 3 for {1,2} {1,3} {2,3}
+    # {4.5,7} x2 {6,7}: two-sided exact p = 6/21 (hand enumeration).
+    res = lnr.lnr_wmw(study)
+    assert res.pvalue == pytest.approx(6 / 21)
+    assert res.method == "exact"
+    assert (res.n_surv, res.n_nonsurv) == (5, 2)
+
+
+def test_logrank_high_vs_low_hand_computed(study):
+    # events at 5 (4 high / 3 low at risk), 20 (3 / 2), 40 (3 / 1); high has none.
+    # E_high = 4/7 + 3/5 + 3/4 = 1.921429; V = 12/49 + 6/25 + 3/16 = 0.672398;
+    # chi-square = E^2 / V = 5.49063, df 1, p = 0.019119 (hand; chi-square table)
+    res = lnr.lnr_logrank(study)
+    assert res.statistic == pytest.approx(5.49063, abs=1e-4)
+    assert res.df == 1
+    assert res.pvalue == pytest.approx(0.019119, abs=1e-5)
+
+
+def test_claim_values_counts(study):
+    values = lnr.claim_values(study)
+    assert values["fig4.n_evaluable"] == 7
+    assert values["fig4.n_excluded"] == 1
+    assert values["fig4.n_missing"] == 1
+    assert values["fig4.n_surv"] == 5
+    assert values["fig4.n_nonsurv"] == 2
+    assert values["txt.lnr.median"] == pytest.approx(0.05)
+    assert values["txt.lnr.died_n"] == 2  # both deaths are below the median
+    assert values["txt.logrank.df"] == 1
+
+
+def test_missing_lnr_columns_mean_nobody_is_evaluable(tmp_path):
+    folder = write_study(tmp_path / "s", adsl="USUBJID,AGE,SEX\nA,50,M\nB,60,F")
+    table = lnr.lnr_analysis_set(io.load_study(folder))
+    assert table["LNRFL"].tolist() == ["N", "N"]
+    assert table["REASON"].tolist() == ["no baseline LNR"] * 2
+
+
+def test_lnrbl_derived_from_adlb_when_absent(tmp_path):
+    folder = write_study(
+        tmp_path / "s",
+        adsl="USUBJID,AGE,SEX\nA,50,M\nB,60,F",
+        adlb="USUBJID,PARAMCD,AVISITN,AVAL\nA,LYMPH,0,0.5\nA,NEUT,0,10\nB,LYMPH,0,1",
+    )
+    table = lnr.lnr_analysis_set(io.load_study(folder)).set_index("USUBJID")
+    assert table.loc["A", "LNRBL"] == pytest.approx(0.05)
+    assert table.loc["B", "REASON"] == "no baseline LNR"
+
+
+def test_plots_return_figures(study):
+    fig = lnr.lnr_plot(study)
+    assert fig.axes[0].get_yscale() == "log"
+    labels = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    assert labels == ["Survivors\n(N = 5)", "Non-survivors\n(N = 2)"]
+    km = lnr.lnr_km_plot(study)
+    legend = [t.get_text() for t in km.axes[0].get_legend().get_texts()]
+    assert legend == ["High (≥ 0.05)", "Low (< 0.05)"]
