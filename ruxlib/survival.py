@@ -22,10 +22,13 @@ from scipy import stats
 __all__ = [
     "CONF_TYPES",
     "LogrankResult",
+    "claim_values",
     "event_indicator",
+    "itt_adtte",
     "km_plot",
     "km_table",
     "logrank",
+    "status_at",
     "survival_at",
 ]
 
@@ -499,3 +502,102 @@ def km_plot(
         tab.spines[side].set_visible(False)
     tab.set_title("Number at risk", fontsize=9, loc="left")
     return fig
+
+
+def status_at(adtte: pd.DataFrame, horizon: float = 28, paramcd: str = "OS") -> dict[str, int]:
+    """Counts of subjects dead and alive at ``horizon`` (the agreed day-28 definitions).
+
+    Parameters
+    ----------
+    adtte : pandas.DataFrame
+        ADaM time-to-event data.
+    horizon : float, default 28
+        Day of the status (days from the first dose, first dose = day 0).
+    paramcd : str, default "OS"
+
+    Returns
+    -------
+    dict
+        ``n`` subjects with a ``paramcd`` record; ``dead`` = event (CNSR 0)
+        with AVAL <= horizon; ``alive`` = n - dead (the project's definition:
+        alive at day 28 = not (CNSR == 0 and AVAL <= 28)); ``censored_before``
+        = censored before the horizon (alive by that definition, but not
+        followed to it, so the Kaplan-Meier estimate and alive / n can differ).
+    """
+    rows = _select(adtte, paramcd)
+    event = event_indicator(rows["CNSR"])
+    aval = pd.to_numeric(rows["AVAL"]).astype(float).to_numpy()
+    dead = int(((event == 1) & (aval <= horizon)).sum())
+    return {
+        "n": int(len(rows)),
+        "dead": dead,
+        "alive": int(len(rows) - dead),
+        "censored_before": int(((event == 0) & (aval < horizon)).sum()),
+    }
+
+
+def itt_adtte(study) -> pd.DataFrame:
+    """The adtte rows of the intention-to-treat subjects (``adsl.ITTFL == "Y"``)."""
+    if study.adtte is None:
+        raise ValueError("this study folder has no adtte.csv")
+    adsl = study.adsl
+    itt = adsl.loc[adsl["ITTFL"].eq("Y"), "USUBJID"] if "ITTFL" in adsl else adsl["USUBJID"]
+    return study.adtte[study.adtte["USUBJID"].isin(set(itt))]
+
+
+def claim_values(study, claims: pd.DataFrame | None = None, horizon: float = 28,
+                 alpha: float = 0.05, conf_type: str = "log-log") -> dict[str, float | None]:
+    """Computed values for the ledger rows of the Kaplan-Meier page (``page == "km-survival"``).
+
+    Ids are matched by their parts, so rows the ledger adds later in the same
+    pattern are covered: ``*.os28.alive*`` alive at the horizon, ``*.os28.pct*``
+    100 × KM S(horizon), ``*.os28.n*`` / ``abs.n`` / ``fig1.n`` / ``*.itt.n*``
+    the ITT N, ``*.day*`` / ``*horizon*`` the horizon, ``ctx.fig1.ci_level``
+    100 (1 - alpha).
+
+    Parameters
+    ----------
+    study : ruxlib.io.Study
+    claims : pandas.DataFrame, optional
+        The ledger; default :func:`ruxlib.claims.load_claims` if the file
+        exists (otherwise only the canonical ids are returned).
+    horizon, alpha, conf_type
+        As in :func:`km_table`.
+
+    Returns
+    -------
+    dict
+        Claim id -> computed number.
+    """
+    adsl = study.adsl
+    n_itt = int(adsl["ITTFL"].eq("Y").sum()) if "ITTFL" in adsl else len(adsl)
+    base: dict[str, float | None] = {"n": n_itt, "day": horizon, "ci": 100 * (1 - alpha),
+                                     "alive": None, "pct": None}
+    if study.adtte is not None and (study.adtte["PARAMCD"] == "OS").any():
+        adtte = itt_adtte(study)
+        st = status_at(adtte, horizon)
+        base["alive"] = st["alive"]
+        base["pct"] = 100 * float(survival_at(km_table(adtte, "OS", conf_type, alpha), horizon)["surv"])
+    if claims is None:
+        from .claims import default_path, load_claims
+
+        claims = load_claims() if default_path().exists() else None
+    if claims is None:
+        ids = ["abs.n", "fig1.n", "txt.os28.alive", "txt.os28.pct", "txt.os28.n", "txt.os28.day",
+               "fig1.horizon", "ctx.fig1.ci_level"]
+    else:
+        ids = claims.loc[claims["page"].eq("km-survival"), "id"].tolist() if "page" in claims else []
+    out: dict[str, float | None] = {}
+    for cid in ids:
+        parts = cid.split(".")
+        if "alive" in parts:
+            out[cid] = base["alive"]
+        elif "pct" in parts:
+            out[cid] = base["pct"]
+        elif "ci_level" in parts:
+            out[cid] = base["ci"]
+        elif parts[-1] == "n" or ("n" in parts[1:] and ("os28" in parts or "itt" in parts)):
+            out[cid] = base["n"]
+        elif any(p in ("day", "horizon", "primary_day") for p in parts):
+            out[cid] = base["day"]
+    return out
