@@ -14,7 +14,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-__all__ = ["stars", "baseline_values", "visit_tests", "paired_tests", "biomarker_plot", "PARAM_LABELS"]
+__all__ = ["stars", "baseline_values", "visit_tests", "paired_tests", "biomarker_plot", "PARAM_LABELS",
+           "claim_values"]
 
 PARAM_LABELS = {
     "CRP": "C-reactive protein",
@@ -254,3 +255,19 @@ def biomarker_plot(adlb: pd.DataFrame, paramcds=("CRP", "IL6", "FERRITIN"), exac
              "n: patients observed.", fontsize=7.5, color="#444444")
     fig.tight_layout(rect=(0, 0.04, 1, 1))
     return fig
+
+
+def claim_values(study, paramcds=("CRP", "IL6", "FERRITIN")) -> dict[str, float | None]:
+    """Computed values for the ledger rows of the biomarkers page (``page == "biomarkers"``).
+
+    ``fig3.horizon`` is the last visit day of the parameters shown; ``fig3.n``
+    the number of ITT patients; the star thresholds are the legend's constants.
+    """
+    adsl = study.adsl
+    itt = adsl["ITTFL"].fillna("Y").eq("Y") if "ITTFL" in adsl else pd.Series(True, index=adsl.index)
+    out: dict[str, float | None] = {"fig3.n": int(itt.sum()),
+                                    "ctx.fig3.p1": 0.05, "ctx.fig3.p2": 0.01, "ctx.fig3.p3": 0.001}
+    if study.adlb is not None:
+        visits = study.adlb.loc[study.adlb["PARAMCD"].isin(paramcds), "AVISITN"]
+        out["fig3.horizon"] = float(visits.max()) if len(visits) else None
+    return out

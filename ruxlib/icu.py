@@ -15,7 +15,8 @@ from matplotlib.patches import Patch
 
 from .io import Study
 
-__all__ = ["EPISODES", "itt_subjects", "icu_days", "summarise_days", "swimmer_plot"]
+__all__ = ["EPISODES", "itt_subjects", "icu_days", "summarise_days", "ecmo_courses", "swimmer_plot",
+           "claim_values"]
 
 EPISODES = ("ICU", "IMV", "ECMO")
 """Episode types of ``adicu.csv``, outermost first."""
@@ -259,3 +260,39 @@ def swimmer_plot(study: Study, horizon: float = 28, ax=None):
               ncol=3, frameon=False, fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def ecmo_courses(days: pd.DataFrame, horizon: float = 28) -> pd.DataFrame:
+    """ECMO courses within the window: how many patients had how many days.
+
+    Returns
+    -------
+    DataFrame
+        One row per distinct number of ECMO days (> 0), ascending: ``days``,
+        ``n`` (patients) and ``full`` (True when the course covers the whole
+        window, i.e. days == horizon).
+    """
+    ecmo = days["ECMO"][days["ECMO"] > 0]
+    counts = ecmo.value_counts().sort_index()
+    return pd.DataFrame({"days": counts.index.astype(float), "n": counts.to_numpy(int),
+                         "full": counts.index.to_numpy(float) >= horizon})
+
+
+def claim_values(study: Study, horizon: float = 28) -> dict[str, float | None]:
+    """Computed values for the ledger rows of the ICU-course page (``page == "icu-course"``)."""
+    out: dict[str, float | None] = {"txt.icu.horizon": horizon, "fig2.n": len(itt_subjects(study))}
+    if study.adicu is None:
+        return out
+    days = icu_days(study, horizon)
+    summary = summarise_days(days)
+    for key, col in (("icu", "ICU"), ("imv", "IMV")):
+        for stat in ("median", "min", "max"):
+            out[f"txt.{key}.{stat}"] = float(summary.loc[col, stat])
+    out["txt.ecmo.n"] = int(summary.loc["ECMO", "n_any"])
+    courses = ecmo_courses(days, horizon)
+    short, full = courses[~courses["full"]], courses[courses["full"]]
+    out["txt.ecmo.days_short"] = float(short["days"].iloc[0]) if len(short) else None
+    out["txt.ecmo.n_short"] = int(short["n"].iloc[0]) if len(short) else 0
+    out["txt.ecmo.days_full"] = float(horizon) if len(full) else None
+    out["txt.ecmo.n_full"] = int(full["n"].sum())
+    return out

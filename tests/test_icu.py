@@ -123,3 +123,30 @@ def test_swimmer_plot_draws_one_row_per_patient_dead_first(study):
 def test_itt_subjects_follow_ittfl(study):
     assert list(icu.itt_subjects(study)) == ["A", "B", "C"]
     assert isinstance(icu.itt_subjects(study), pd.Index)
+
+
+def test_ecmo_courses_and_claim_values(study):
+    # ECMO: A has 10 days (horizon 28) -> one short course, no full course
+    values = icu.claim_values(study)
+    assert values["txt.ecmo.n"] == 1
+    assert values["txt.ecmo.days_short"] == 10.0
+    assert values["txt.ecmo.n_short"] == 1
+    assert values["txt.ecmo.n_full"] == 0
+    assert values["txt.icu.median"] == 6.0
+    assert values["txt.imv.max"] == 14.0
+    assert values["fig2.n"] == 3
+    # with horizon 10, A's ECMO (day 1 to 11) covers 9 of 10 days: still not full
+    courses = icu.ecmo_courses(icu.icu_days(study, 10), 10)
+    assert courses.to_dict("records") == [{"days": 9.0, "n": 1, "full": False}]
+
+
+def test_ecmo_over_whole_window_is_a_full_course(tmp_path):
+    folder = write_study(
+        tmp_path / "s",
+        adsl="USUBJID,AGE,SEX\nA,50,M\nB,60,F\nC,70,M",
+        adicu="USUBJID,PARAMCD,ASTDY,AENDY\nA,ECMO,-2,30\nB,ECMO,0,28\nC,ECMO,3,13",
+    )
+    values = icu.claim_values(io.load_study(folder))
+    assert values["txt.ecmo.n"] == 3
+    assert (values["txt.ecmo.days_short"], values["txt.ecmo.n_short"]) == (10.0, 1)
+    assert (values["txt.ecmo.days_full"], values["txt.ecmo.n_full"]) == (28.0, 2)
