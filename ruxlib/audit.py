@@ -118,55 +118,20 @@ def _lnr(study, ctx):
     return out
 
 
-@provider("itt", "abs.n", "fig1.n", "fig2.n", "fig3.n", "txt.itt.n.discussion", "txt.os28.n*")
-def _itt(study, ctx):
-    n = len(_lib("baseline", "itt")(study))
-    ids = ["abs.n", "fig1.n", "fig2.n", "fig3.n", "txt.itt.n.discussion", "txt.os28.n",
-           "txt.os28.n.intro", "txt.os28.n.discussion"]
-    return dict.fromkeys(ids, n)
-
-
-@provider("horizon", "abs.os28.day", "txt.os28.day*", "txt.design.primary_day", "fig1.horizon",
-          "fig3.horizon", "txt.icu.horizon")
-def _horizon(study, ctx):
-    """The analysis horizon is a parameter of the pages (default 28 days)."""
-    ids = ["abs.os28.day", "txt.os28.day", "txt.os28.day.intro", "txt.os28.day.discussion",
-           "txt.design.primary_day", "fig1.horizon", "fig3.horizon", "txt.icu.horizon"]
-    return dict.fromkeys(ids, ctx.horizon)
-
-
-@provider("survival", "abs.os28.alive", "txt.os28.alive*", "txt.os28.pct*")
+@provider("survival", "abs.n", "abs.os28.*", "txt.os28.*", "fig1.*", "txt.itt.n.discussion",
+          "txt.design.primary_day")
 def _survival(study, ctx):
-    if study.adtte is None:
-        raise ValueError("this study folder has no adtte.csv")
-    status = _lib("lnr", "day28_status")(study, horizon=ctx.horizon)
-    survivor = _lib("lnr", "SURVIVOR")
-    alive = int((status == survivor).sum())
-    km = _lib("survival", "km_table")(study.adtte, paramcd="OS")
-    pct = 100 * float(_lib("survival", "survival_at")(km, ctx.horizon)["surv"])
-    out = dict.fromkeys(["abs.os28.alive", "txt.os28.alive", "txt.os28.alive.intro",
-                         "txt.os28.alive.discussion"], alive)
-    out.update(dict.fromkeys(["txt.os28.pct", "txt.os28.pct.intro", "txt.os28.pct.discussion"], pct))
-    return out
+    return _lib("survival", "claim_values")(study, claims=ctx.claims, horizon=ctx.horizon)
 
 
-@provider("icu", "txt.icu.*", "txt.imv.*", "txt.ecmo.*")
+@provider("icu", "txt.icu.*", "txt.imv.*", "txt.ecmo.*", "fig2.*")
 def _icu(study, ctx):
-    days = _lib("icu", "icu_days")(study, horizon=ctx.horizon)
-    s = _lib("icu", "summarise_days")(days)
-    out = {}
-    for key, col in (("icu", "ICU"), ("imv", "IMV")):
-        for stat in ("median", "min", "max"):
-            out[f"txt.{key}.{stat}"] = s.loc[col, stat]
-    ecmo = days["ECMO"]
-    full = ecmo >= ctx.horizon
-    short = (ecmo > 0) & ~full
-    out["txt.ecmo.n"] = int(s.loc["ECMO", "n_any"])
-    out["txt.ecmo.n_full"] = int(full.sum())
-    out["txt.ecmo.days_full"] = float(ecmo[full].max()) if full.any() else None
-    out["txt.ecmo.n_short"] = int(short.sum())
-    out["txt.ecmo.days_short"] = float(ecmo[short].max()) if short.any() else None
-    return out
+    return _lib("icu", "claim_values")(study, horizon=ctx.horizon)
+
+
+@provider("biomarkers", "fig3.*")
+def _biomarkers(study, ctx):
+    return _lib("biomarkers", "claim_values")(study)
 
 
 # --------------------------------------------------------------------------- engine
@@ -183,26 +148,31 @@ def compute(study: Study, claims: pd.DataFrame, horizon: float = 28) -> dict[str
     results: dict[str, tuple[object, str]] = {}
     cache: dict[str, tuple[dict, str]] = {}
     for cid in claims["id"]:
-        prov = next((p for p in PROVIDERS if p.covers(cid)), None)
-        if prov is None:
+        covering = [p for p in PROVIDERS if p.covers(cid)]
+        if not covering:
             results[cid] = (None, "no library function yet (no provider registered)")
             continue
-        if prov.name not in cache:
-            try:
-                cache[prov.name] = (prov.func(study, ctx) or {}, "")
-            except NoLibraryFunction as e:
-                cache[prov.name] = ({}, str(e))
-            except (ValueError, KeyError, TypeError) as e:
-                cache[prov.name] = ({}, f"{prov.name}: {e}")
-        values, error = cache[prov.name]
-        if cid in values and _number(values[cid]) is not None:
-            results[cid] = (_number(values[cid]), "")
-        elif error:
-            results[cid] = (None, error)
-        elif cid in values:
-            results[cid] = (None, f"{prov.name}: not computable from this study folder")
+        reasons = []
+        for prov in covering:
+            if prov.name not in cache:
+                try:
+                    cache[prov.name] = (prov.func(study, ctx) or {}, "")
+                except NoLibraryFunction as e:
+                    cache[prov.name] = ({}, str(e))
+                except (ValueError, KeyError, TypeError, AttributeError) as e:
+                    cache[prov.name] = ({}, f"{prov.name}: {type(e).__name__}: {e}")
+            values, error = cache[prov.name]
+            if cid in values and _number(values[cid]) is not None:
+                results[cid] = (_number(values[cid]), "")
+                break
+            if error:
+                reasons.append(error)
+            elif cid in values:
+                reasons.append(f"{prov.name}: not computable from this study folder")
+            else:
+                reasons.append(f"no library function yet ({prov.name} does not compute it)")
         else:
-            results[cid] = (None, f"no library function yet ({prov.name} does not compute it)")
+            results[cid] = (None, "; ".join(reasons))
     return results
 
 

@@ -60,9 +60,11 @@ def write_folder(folder):
 
 
 def write_ledger(path, rows):
+    # page labels as in the shipped ledger (page functions select their rows by page)
+    pages = load_claims().set_index("id")["page"]
     df = pd.DataFrame(
         [{"id": i, "source": "test", "quantity": i, "reported": rep, "decimals": d, "status": s,
-          "note": "", "page": "test"} for i, rep, d, s in rows])
+          "note": "", "page": pages.get(i, "test")} for i, rep, d, s in rows])
     df.to_csv(path, index=False)
     return path
 
