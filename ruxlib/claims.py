@@ -24,7 +24,9 @@ __all__ = [
     "compare",
     "compare_table",
     "default_path",
+    "load_assumptions",
     "load_claims",
+    "load_inconsistencies",
     "matches",
     "parse_reported",
     "round_half_away",
@@ -260,3 +262,71 @@ def compare_table(ids_or_page: str | Iterable[str], computed: Mapping[str, float
     claims = load_claims() if claims is None else claims
     return compare(select(claims, ids_or_page), computed)
 
+
+
+def _yaml_records(path: Path, id_keys: tuple[str, ...]) -> list[dict]:
+    import yaml
+
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    if isinstance(data, dict):
+        # {name: {...}} or {name: text} or {"items": [...]}
+        lists = [v for v in data.values() if isinstance(v, list) and all(isinstance(x, dict) for x in v)]
+        if len(data) == 1 and lists:
+            data = lists[0]
+        else:
+            data = [dict(v, **{id_keys[0]: k}) if isinstance(v, dict) else {id_keys[0]: k, "text": v}
+                    for k, v in data.items()]
+    out = []
+    for item in data:
+        if not isinstance(item, dict):
+            item = {"text": item}
+        out.append(item)
+    return out
+
+
+def _as_text(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, (list, tuple)):
+        return ", ".join(_as_text(x) for x in v)
+    if isinstance(v, dict):
+        return "; ".join(f"{k}: {_as_text(x)}" for k, x in v.items())
+    return str(v).strip()
+
+
+def load_assumptions(path: str | Path | None = None) -> pd.DataFrame | None:
+    """The reconstruction's assumptions (``data/published/assumptions.yml``) as a table.
+
+    Returns ``None`` when the file does not exist. Each YAML entry becomes a row;
+    nested values are flattened to text.
+    """
+    path = Path(path) if path is not None else default_path().parent / "assumptions.yml"
+    if not path.exists():
+        return None
+    records = _yaml_records(path, ("id",))
+    return pd.DataFrame([{k: _as_text(v) for k, v in r.items()} for r in records])
+
+
+def load_inconsistencies(path: str | Path | None = None) -> pd.DataFrame | None:
+    """Proven conflicts among printed numbers (``data/published/inconsistencies.yml``).
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        ``None`` when the file does not exist; else one row per conflict with
+        ``claims`` (list of claim ids), ``proof`` (text) and any other fields as text.
+    """
+    path = Path(path) if path is not None else default_path().parent / "inconsistencies.yml"
+    if not path.exists():
+        return None
+    rows = []
+    for r in _yaml_records(path, ("id",)):
+        ids = next((r[k] for k in ("claims", "ids", "claim_ids", "conflict", "conflicting") if k in r), [])
+        ids = [ids] if isinstance(ids, str) else list(ids or [])
+        proof = next((r[k] for k in ("proof", "reason", "why", "note", "explanation", "text") if k in r), "")
+        row = {"claims": [str(i) for i in ids], "proof": _as_text(proof)}
+        row.update({k: _as_text(v) for k, v in r.items() if k not in row and k not in
+                    ("claims", "ids", "claim_ids", "conflict", "conflicting", "proof", "reason", "why",
+                     "note", "explanation", "text")})
+        rows.append(row)
+    return pd.DataFrame(rows)

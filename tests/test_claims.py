@@ -103,3 +103,26 @@ def test_compare_table_selects_by_page_or_prefix(tmp_path):
     assert out["match"].tolist() == [True]
     out = claims.compare_table(["t1.age.sd"], {}, claims=ledger)
     assert out["computed"].isna().all() and not out["match"].any()
+
+
+def test_load_inconsistencies_reads_claim_ids_and_proof(tmp_path):
+    path = tmp_path / "inconsistencies.yml"
+    path.write_text(
+        "- claims: [t1.x.mean, t1.x.sd]\n  proof: no integer sum of squares fits\n  block: x\n",
+        encoding="utf-8")
+    df = claims.load_inconsistencies(path)
+    assert df.loc[0, "claims"] == ["t1.x.mean", "t1.x.sd"]
+    assert df.loc[0, "proof"] == "no integer sum of squares fits"
+    assert df.loc[0, "block"] == "x"
+
+
+def test_missing_yaml_files_give_none(tmp_path):
+    assert claims.load_inconsistencies(tmp_path / "nope.yml") is None
+    assert claims.load_assumptions(tmp_path / "nope.yml") is None
+
+
+def test_load_assumptions_flattens_a_mapping(tmp_path):
+    path = tmp_path / "assumptions.yml"
+    path.write_text("age:\n  precision: 1\n  why: integer years\n", encoding="utf-8")
+    df = claims.load_assumptions(path)
+    assert df.to_dict(orient="records") == [{"precision": "1", "why": "integer years", "id": "age"}]
