@@ -460,7 +460,7 @@ def km_plot(
 
     n_rows = len(curves)
     fig = plt.figure(figsize=figsize)
-    grid = fig.add_gridspec(2, 1, height_ratios=[5, 0.45 * n_rows + 0.6], hspace=0.35)
+    grid = fig.add_gridspec(2, 1, height_ratios=[5, 0.4 * n_rows + 0.3], hspace=0.5)
     ax = fig.add_subplot(grid[0])
     tab = fig.add_subplot(grid[1], sharex=ax)
     for i, (label, sub) in enumerate(curves):
@@ -482,7 +482,7 @@ def km_plot(
         y_row = n_rows - 1 - i
         for t, c in zip(risk_times, counts, strict=True):
             tab.text(t, y_row, str(c), ha="center", va="center", fontsize=9, color=color)
-        tab.text(-0.02, y_row, label, ha="right", va="center", fontsize=9, color=color,
+        tab.text(-0.06, y_row, label, ha="right", va="center", fontsize=9, color=color,
                  transform=tab.get_yaxis_transform())
     ax.set_xlim(0, end if end > 0 else 1)
     ax.set_ylim(0, 1.02)
@@ -500,7 +500,7 @@ def km_plot(
     tab.tick_params(axis="x", bottom=False, labelbottom=False)
     for side in ("top", "right", "bottom", "left"):
         tab.spines[side].set_visible(False)
-    tab.set_title("Number at risk", fontsize=9, loc="left")
+    tab.set_title("Number at risk", fontsize=9, loc="left", pad=2)
     return fig
 
 
