@@ -17,7 +17,7 @@ book: $(STAMP)
 	$(VENV)/bin/ruxlib build
 
 test: $(STAMP)
-	$(VENV)/bin/ruff check ruxlib tests benchmarks
+	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest
 
 clean:

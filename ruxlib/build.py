@@ -161,7 +161,7 @@ def build(data: Path, out: Path | None = None, params: dict | None = None, jobs:
     data = Path(data).resolve()
     load_study(data)  # raises DataError with every problem
     out = Path(out).resolve() if out else REPO / "_build" / "html"
-    stage = REPO / "_build" / ".stage"
+    stage = out.parent / f".{out.name}-stage"  # executed notebooks, kept for inspection
     pages = toc_pages()
     _stage(stage, pages)
 
