@@ -35,6 +35,7 @@ from .claims import load_claims, matches, parse_reported
 __all__ = [
     "TABLE1_PRECISION",
     "check_all",
+    "chisq_p_interval",
     "exact_wmw_pvalues",
     "grim",
     "grimmer",
@@ -310,6 +311,18 @@ def percentage_checks(claims: pd.DataFrame | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
+def chisq_p_interval(statistic: str, df: int) -> tuple[float, float]:
+    """Range of upper-tail p-values for a chi-square printed as ``statistic`` on ``df`` degrees.
+
+    Examples
+    --------
+    >>> [round(p, 4) for p in chisq_p_interval("3.9", 1)]
+    [0.0469, 0.0497]
+    """
+    lo, hi = (float(x) for x in _interval(statistic))
+    return float(stats.chi2.sf(hi, df)), float(stats.chi2.sf(lo, df))
+
+
 def pvalue_checks(claims: pd.DataFrame | None = None) -> pd.DataFrame:
     """statcheck: the log-rank p recomputed from its printed chi-square and df.
 
@@ -324,7 +337,7 @@ def pvalue_checks(claims: pd.DataFrame | None = None) -> pd.DataFrame:
     chi_text, p_text = c[ids[0]]["reported"], c[ids[2]]["reported"]
     df = int(_value(c, ids[1]))
     lo, hi = (float(x) for x in _interval(chi_text))
-    p_lo, p_hi = stats.chi2.sf(hi, df), stats.chi2.sf(lo, df)
+    p_lo, p_hi = chisq_p_interval(chi_text, df)
     dec = int(c[ids[2]]["decimals"])
     ok = matches(p_text, dec, p_lo) or matches(p_text, dec, p_hi) or (
         p_lo <= float(p_text) <= p_hi)
