@@ -54,7 +54,7 @@ class TimeToStart:
         return pd.DataFrame(
             {
                 "method": ["normal approximation, continuity-corrected (SAS default)", "exact (conditional on ties)"],
-                "statistic": [float(self.normal.statistic), float(self.exact.statistic)],
+                "W (rank sum, poor outcome)": [float(self.normal.statistic), float(self.exact.statistic)],
                 "pvalue": [float(self.normal.pvalue), float(self.exact.pvalue)],
             }
         )
