@@ -301,3 +301,75 @@ def test_km_plot_draws_one_curve_per_group(aml):
     labels = [line.get_label() for line in ax.get_lines() if not line.get_label().startswith("_")]
     assert labels == ["Maintained", "Nonmaintained"]
     plt.close(fig)
+
+
+# --- day-28 status and the page's ledger values ------------------------------
+
+def write_study(folder, times, status, ittfl=None):
+    """A hand-made study folder: adsl.csv + adtte.csv (OS) following the data contract."""
+    folder.mkdir(parents=True, exist_ok=True)
+    ids = [f"01-{i:03d}" for i in range(1, len(times) + 1)]
+    adsl = pd.DataFrame({"USUBJID": ids, "AGE": 60, "SEX": "M"})
+    if ittfl is not None:
+        adsl["ITTFL"] = ittfl
+    adsl.to_csv(folder / "adsl.csv", index=False)
+    pd.DataFrame({"USUBJID": ids, "PARAMCD": "OS", "AVAL": times,
+                  "CNSR": [1 - e for e in status]}).to_csv(folder / "adtte.csv", index=False)
+    return folder
+
+
+def test_status_at_counts_deaths_on_or_before_the_horizon():
+    # deaths at 6, 28 (counts: AVAL <= 28) and 29 (does not); censored at 10 and 90.
+    d = adtte_from([6, 28, 29, 10, 90], [1, 1, 1, 0, 0])
+    assert survival.status_at(d, 28) == {"n": 5, "dead": 2, "alive": 3, "censored_before": 1}
+
+
+def test_claim_values_for_16_patients_3_deaths_before_day_28(tmp_path):
+    from ruxlib import io
+
+    times = [6, 13, 22] + [90] * 13
+    status = [1, 1, 1] + [0] * 13
+    study = io.load_study(write_study(tmp_path / "study", times, status))
+    ledger = pd.DataFrame({
+        "id": ["abs.n", "txt.os28.alive", "txt.os28.pct", "txt.os28.n.intro", "fig1.horizon",
+               "txt.design.primary_day", "ctx.fig1.ci_level", "t1.age.mean"],
+        "page": ["km-survival"] * 7 + ["baseline"],
+    })
+    values = survival.claim_values(study, claims=ledger)
+    assert values == {
+        "abs.n": 16, "txt.os28.alive": 13, "txt.os28.pct": pytest.approx(100 * 13 / 16),
+        "txt.os28.n.intro": 16, "fig1.horizon": 28, "txt.design.primary_day": 28,
+        "ctx.fig1.ci_level": pytest.approx(95.0),
+    }
+
+
+def test_itt_adtte_keeps_only_itt_subjects(tmp_path):
+    from ruxlib import io
+
+    study = io.load_study(write_study(tmp_path / "s", [5, 10, 15], [1, 0, 0], ittfl=["Y", "N", "Y"]))
+    assert survival.itt_adtte(study)["USUBJID"].tolist() == ["01-001", "01-003"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("with_os", [True, False])
+def test_km_page_executes_on_a_hand_made_folder(tmp_path, with_os):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import nbformat
+
+    folder = write_study(tmp_path / "study", [6, 13, 22] + [90] * 13, [1, 1, 1] + [0] * 13)
+    if not with_os:
+        (folder / "adtte.csv").unlink()
+    book_dir = Path(__file__).resolve().parent.parent / "book"
+    nb_in, nb_out = tmp_path / "km.ipynb", tmp_path / "km.out.ipynb"
+    bin_dir = Path(sys.executable).parent
+    subprocess.run([bin_dir / "jupytext", "--to", "ipynb", "-o", nb_in, book_dir / "survival.md"],
+                   check=True, capture_output=True)
+    subprocess.run([bin_dir / "papermill", nb_in, nb_out, "-p", "data_dir", str(folder)],
+                   check=True, capture_output=True, cwd=book_dir)
+    nb = nbformat.read(str(nb_out), as_version=4)
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+              if o.get("output_type") == "error"]
+    assert errors == []
