@@ -82,7 +82,8 @@ def _subset_sum_counts(scores: np.ndarray, k: int) -> np.ndarray:
     Exact integer arithmetic: int64 when C(N, k) fits, Python ints otherwise.
     """
     total = int(scores.sum())
-    small = math.comb(len(scores), k) < 2**62
+    # the largest count in any row j <= k is C(N, min(k, N // 2))
+    small = math.comb(len(scores), min(k, len(scores) // 2)) < 2**62
     table = np.zeros((k + 1, total + 1), dtype=np.int64 if small else object)
     table[0, 0] = 1
     for a in scores.tolist():
@@ -182,8 +183,10 @@ def wmw(x, y, exact: bool | None = None) -> RankTestResult:
     use_exact = (n <= EXACT_MAX_N) if exact is None else bool(exact)
     if use_exact:
         doubled = np.rint(2 * ranks).astype(np.int64)
-        counts = _subset_sum_counts(doubled, nx)
-        p = _exact_two_sided(counts, int(round(2 * w)), int(round(2 * 2 * expected)))
+        # Count with the smaller sample: |W_x - E_x| = |W_y - E_y| since W_x + W_y = N(N+1)/2.
+        k, w_k = (nx, w) if nx <= ny else (ny, float(ranks[nx:].sum()))
+        counts = _subset_sum_counts(doubled, k)
+        p = _exact_two_sided(counts, int(round(2 * w_k)), int(round(2 * k * (n + 1))))
         method = "exact"
     else:
         _, tie_sizes = np.unique(pooled, return_counts=True)

@@ -64,6 +64,14 @@ def test_wmw_exact_without_ties_equals_scipy_exact(seed):
     assert ours.pvalue == pytest.approx(ref.pvalue, abs=TOL)
 
 
+def test_wmw_exact_unbalanced_sizes_equal_scipy_exact_in_both_orders():
+    rng = np.random.default_rng(5)
+    x, y = rng.normal(size=40), rng.normal(size=6) + 1
+    ref = sst.mannwhitneyu(x, y, method="exact").pvalue
+    assert stats.wmw(x, y, exact=True).pvalue == pytest.approx(ref, abs=TOL)
+    assert stats.wmw(y, x, exact=True).pvalue == pytest.approx(ref, abs=TOL)
+
+
 def test_wmw_complete_separation_11_vs_3_gives_2_over_364():
     # C(14, 3) = 364 assignments; only the two complete separations are as extreme.
     r = stats.wmw(list(range(11)), [100, 101, 102])
