@@ -19,6 +19,8 @@ from .io import Study, baseline
 
 __all__ = [
     "ADSL_VARIABLES",
+    "baseline_values",
+    "dotplot",
     "claim_values",
     "ledger_label",
     "VITAL_LABELS",
@@ -374,3 +376,61 @@ def claim_values(study: Study, claims: pd.DataFrame | None = None) -> dict[str, 
         else:
             out[r.id] = int(rf.loc[label, stat]) if label in rf.index else 0
     return out
+
+
+def baseline_values(study: Study, paramcd: str) -> pd.Series:
+    """Baseline AVAL of one advs parameter for the ITT subjects (indexed by USUBJID).
+
+    Empty when advs.csv is absent or has no baseline record of ``paramcd``.
+    """
+    if study.advs is None:
+        return pd.Series(dtype=float, name=paramcd)
+    vs = baseline(study.advs)
+    vs = vs[vs["PARAMCD"].eq(paramcd) & vs["USUBJID"].isin(itt(study)["USUBJID"])]
+    return vs.set_index("USUBJID")["AVAL"].astype(float).rename(paramcd)
+
+
+def dotplot(study: Study, paramcd: str = "PFRATIO", reference: float | None = None,
+            reference_label: str = "", ax=None):
+    """One dot per patient for a baseline vital sign, with mean, median and a reference line.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study folder with advs.csv.
+    paramcd : str
+        The advs parameter (default PFRATIO).
+    reference : float, optional
+        A horizontal reference value to draw (e.g. the entry criterion 200).
+    reference_label : str
+        Its legend text.
+    ax : matplotlib.axes.Axes, optional
+        Axes to draw on; a new figure is made when omitted.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    values = baseline_values(study, paramcd).sort_values()
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(7.0, 3.6))
+    else:
+        fig = ax.figure
+    x = np.arange(len(values))
+    ax.scatter(x, values.to_numpy(), s=36, color="#2f4b7c", zorder=3, label="patient (sorted)")
+    if len(values):
+        s = summarise_continuous(values)
+        ax.axhline(s["mean"], color="#b5651d", lw=1.5, ls="-", label=f"mean {s['mean']:.1f}")
+        ax.axhline(s["median"], color="#2e7d32", lw=1.5, ls="--", label=f"median {s['median']:.1f}")
+    if reference is not None:
+        ax.axhline(reference, color="#c62828", lw=1.2, ls=":", label=reference_label or f"{reference:g}")
+    ax.set_xticks([])
+    ax.set_xlabel(f"patients, sorted by baseline value (N = {len(values)})")
+    label = _vital_label(paramcd, study.advs) if study.advs is not None else paramcd
+    ax.set_ylabel(label)
+    ax.legend(loc="upper left", frameon=False, fontsize=9)
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    return fig
