@@ -51,6 +51,7 @@ __all__ = [
     "MET",
     "NOT_MET",
     "UNDECIDED",
+    "THRESHOLDS",
     "ELIGIBLE",
     "NOT_ELIGIBLE",
     "FLAGS",
@@ -86,6 +87,14 @@ They are not part of the contract (extra columns are allowed and ignored by
 validation); a trial export that has them lets the matching criteria be
 decided. Names follow the ADaM habit of ``…FL`` for flags.
 """
+
+THRESHOLDS = {
+    "NCT04334044": {"age_min": 18, "platelets_below": 20.0, "neutrophils_below": 0.5},
+    "NCT04359290": {"pf_max": 200, "peep_min": 5, "ldh_above": 283, "niv_resp_rate_above": 30, "niv_pf_below": 200},
+    "NCT04377620": {"age_min": 12, "pf_max": 300},
+}
+"""Numeric thresholds of the criteria as the rules use them (counts in 10⁹/L, LDH in U/L,
+PaO2/FiO2 in mmHg, PEEP in cm H2O, age in years). The pages check them against the ledger."""
 
 FERRITIN_ABOVE_ANY_ULN = 1000.0
 """µg/L. Without ``ANRHI`` a ferritin above this is taken as above the normal value.
@@ -347,7 +356,7 @@ def nct04334044_inc4_consent(study: Study) -> pd.DataFrame:
 @_rule("NCT04334044", "INC5", "adsl.AGE ≥ 18")
 def nct04334044_inc5_adult(study: Study) -> pd.DataFrame:
     """18 Years and older (Adult, Older Adult)"""
-    return _age_at_least(study, 18)
+    return _age_at_least(study, THRESHOLDS["NCT04334044"]["age_min"])
 
 
 @_rule("NCT04334044", "EXC1", "adsl.SEX = M decides 'not met'; otherwise adsl.PREGFL (not in the data contract)")
@@ -362,13 +371,15 @@ def nct04334044_exc1_pregnancy(study: Study) -> pd.DataFrame:
 @_rule("NCT04334044", "EXC2", "adlb.csv PLAT at baseline < 20 × 10⁹/L (= 20,000/mm³)")
 def nct04334044_exc2_thrombocytopenia(study: Study) -> pd.DataFrame:
     """Thrombocytopenia below 20,000 cells/mm3"""
-    return _threshold(study, "adlb", "PLAT", lambda x: x < 20, "< 20 × 10⁹/L?", _count_in_giga_per_l)
+    limit = THRESHOLDS["NCT04334044"]["platelets_below"]
+    return _threshold(study, "adlb", "PLAT", lambda x: x < limit, f"< {limit:g} × 10⁹/L?", _count_in_giga_per_l)
 
 
 @_rule("NCT04334044", "EXC3", "adlb.csv NEUT at baseline < 0.5 × 10⁹/L (= 500/mm³)")
 def nct04334044_exc3_neutropenia(study: Study) -> pd.DataFrame:
     """Neutropenia below 500 cels/mm3"""
-    return _threshold(study, "adlb", "NEUT", lambda x: x < 0.5, "< 0.5 × 10⁹/L?", _count_in_giga_per_l)
+    limit = THRESHOLDS["NCT04334044"]["neutrophils_below"]
+    return _threshold(study, "adlb", "NEUT", lambda x: x < limit, f"< {limit:g} × 10⁹/L?", _count_in_giga_per_l)
 
 
 @_rule("NCT04334044", "EXC4", "adsl.INFECTFL (not in the data contract)")
@@ -408,8 +419,9 @@ def nct04359290_inc4_niv_failure(study: Study) -> pd.DataFrame:
 @_rule("NCT04359290", "INC5", "advs.csv PFRATIO at baseline ≤ 200 and advs.csv PEEP at baseline ≥ 5")
 def nct04359290_inc5_pf_ratio_peep(study: Study) -> pd.DataFrame:
     """moderate to severe pulmonary oxygen exchange disturbance as defined by (PaO2/FiO2) ≤ 200mmHg at a PEEP ≥ 5mm H2O"""
-    pf = _threshold(study, "advs", "PFRATIO", lambda x: x <= 200, "≤ 200?")
-    peep = _threshold(study, "advs", "PEEP", lambda x: x >= 5, "≥ 5 cm H2O?")
+    t = THRESHOLDS["NCT04359290"]
+    pf = _threshold(study, "advs", "PFRATIO", lambda x: x <= t["pf_max"], f"≤ {t['pf_max']:g}?")
+    peep = _threshold(study, "advs", "PEEP", lambda x: x >= t["peep_min"], f"≥ {t['peep_min']:g} cm H2O?")
     return _all_of(study, pf, peep)
 
 
@@ -418,7 +430,8 @@ def nct04359290_inc6_ldh(study: Study) -> pd.DataFrame:
     """serum LDH > 283 U/l"""
     def in_u_per_l(v: float, u: str) -> float | None:
         return v if u.strip().upper() in ("", "U/L", "IU/L") else None
-    return _threshold(study, "adlb", "LDH", lambda x: x > 283, "> 283 U/L?", in_u_per_l)
+    limit = THRESHOLDS["NCT04359290"]["ldh_above"]
+    return _threshold(study, "adlb", "LDH", lambda x: x > limit, f"> {limit:g} U/L?", in_u_per_l)
 
 
 @_rule("NCT04359290", "INC7", f"adlb.csv FERRITIN at baseline > ANRHI (upper reference limit); without ANRHI only values > {FERRITIN_ABOVE_ANY_ULN:g} µg/L decide")
@@ -467,7 +480,7 @@ def nct04359290_inc9_consent(study: Study) -> pd.DataFrame:
 @_rule("NCT04377620", "INC1", "adsl.AGE ≥ 12")
 def nct04377620_inc1_age(study: Study) -> pd.DataFrame:
     """≥ 12 years"""
-    return _age_at_least(study, 12)
+    return _age_at_least(study, THRESHOLDS["NCT04377620"]["age_min"])
 
 
 @_rule("NCT04377620", "INC2", "hospitalized: adicu.csv ICU or IMV at day 0 (or adsl.HOSPFL); SARS-CoV-2: adsl.COVCONFL")
@@ -481,7 +494,8 @@ def nct04377620_inc2_hospitalized_covid(study: Study) -> pd.DataFrame:
 def nct04377620_inc3_ventilated_pf300(study: Study) -> pd.DataFrame:
     """mechanically ventilated with PaO2/FiO2 ≤ 300 mm Hg within 6 hours of randomization"""
     on, ev = _on_imv_at_day0(study)
-    pf = _threshold(study, "advs", "PFRATIO", lambda x: x <= 300, "≤ 300?")
+    limit = THRESHOLDS["NCT04377620"]["pf_max"]
+    pf = _threshold(study, "advs", "PFRATIO", lambda x: x <= limit, f"≤ {limit:g}?")
     return _all_of(study, _from_bool(study, on, ev), pf)
 
 

@@ -201,3 +201,16 @@ def test_assess_has_one_row_per_subject_and_criterion(tmp_path):
     assert len(long) == 2 * 9
     assert set(long["status"]) <= {"met", "not met", "cannot be decided"}
     assert list(long.columns) == ["USUBJID", "criterion", "kind", "text", "status", "evidence", "decided_by"]
+
+
+def test_paper_thresholds_in_code_are_the_printed_ones():
+    # Source: the paper's Methods (Patients), via the ledger rows ctx.elig.* in data/published/claims.csv.
+    from ruxlib import claims
+
+    ledger = claims.load_claims().set_index("id")
+    t = el.THRESHOLDS["NCT04359290"]
+    assert float(ledger.loc["ctx.elig.resp_rate", "reported"]) == t["niv_resp_rate_above"]
+    assert float(ledger.loc["ctx.elig.pf_niv", "reported"]) == t["niv_pf_below"]
+    assert float(ledger.loc["ctx.elig.pf", "reported"]) == t["pf_max"]
+    assert float(ledger.loc["ctx.elig.peep", "reported"]) == t["peep_min"]
+    assert float(ledger.loc["ctx.elig.ldh", "reported"]) == t["ldh_above"]
