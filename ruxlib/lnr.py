@@ -93,8 +93,17 @@ def day28_status(study: Study, horizon: float = 28) -> pd.Series:
                      name="D28OUT")
 
 
-def lnr_groups(study: Study, horizon: float = 28) -> pd.DataFrame:
+def lnr_groups(study: Study, horizon: float = 28, at_median: str = "high") -> pd.DataFrame:
     """The LNR analysis set with the median split and the day-28 status.
+
+    Parameters
+    ----------
+    study : Study
+    horizon : float, default 28
+        Day of the survivor / non-survivor status.
+    at_median : {"high", "low"}, default "high"
+        Group of patients whose LNR equals the median exactly ("high": the
+        project's definition, LNRBL >= median).
 
     Returns
     -------
@@ -115,7 +124,10 @@ def lnr_groups(study: Study, horizon: float = 28) -> pd.DataFrame:
     sub = table[table["LNRFL"].eq("Y")].set_index("USUBJID")
     median = float(sub["LNRBL"].median()) if len(sub) else np.nan
     out = pd.DataFrame({"LNRBL": sub["LNRBL"]})
-    out["group"] = np.where(out["LNRBL"] >= median, "high", "low")
+    if at_median not in ("high", "low"):
+        raise ValueError(f"at_median must be 'high' or 'low', got {at_median!r}")
+    high = out["LNRBL"] >= median if at_median == "high" else out["LNRBL"] > median
+    out["group"] = np.where(high, "high", "low")
     if study.adtte is not None:
         out["status"] = day28_status(study, horizon).reindex(out.index)
     else:
@@ -153,8 +165,11 @@ def lnr_wmw(study: Study, horizon: float = 28, exact: bool = True):
     return res
 
 
-def lnr_logrank(study: Study, paramcd: str = "OS"):
+def lnr_logrank(study: Study, paramcd: str = "OS", at_median: str = "high"):
     """Log-rank test of OS, LNR high (≥ median) vs low, over the whole follow-up in adtte.
+
+    ``at_median="low"`` puts patients exactly at the median in the low group
+    (the wording of the paper's Methods) instead.
 
     Returns
     -------
@@ -163,7 +178,7 @@ def lnr_logrank(study: Study, paramcd: str = "OS"):
     """
     from .survival import logrank
 
-    groups = lnr_groups(study)
+    groups = lnr_groups(study, at_median=at_median)
     return logrank(study.adtte, groups["group"], paramcd=paramcd)
 
 
@@ -243,6 +258,7 @@ def claim_values(study: Study, horizon: float = 28) -> dict[str, float | None]:
         "fig4.horizon": horizon,
         "txt.lnr.died_day": horizon,
         "txt.lnr.died_day.discussion": horizon + 1,
+        "txt.lnr.deceased_before_day.discussion": horizon + 1,
     }
     table = lnr_analysis_set(study)
     out["fig4.n_evaluable"] = int(table["LNRFL"].eq("Y").sum())

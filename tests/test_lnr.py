@@ -152,3 +152,10 @@ def test_plots_return_figures(study):
     km = lnr.lnr_km_plot(study)
     legend = [t.get_text() for t in km.axes[0].get_legend().get_texts()]
     assert legend == ["High (≥ 0.05)", "Low (< 0.05)"]
+
+
+def test_median_split_ties_can_go_low_as_in_the_methods_wording(study):
+    groups = lnr.lnr_groups(study, at_median="low")
+    assert sorted(groups.index[groups["group"].eq("high")]) == ["E", "F"]
+    with pytest.raises(ValueError, match="at_median"):
+        lnr.lnr_groups(study, at_median="middle")
