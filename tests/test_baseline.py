@@ -161,3 +161,25 @@ def test_claim_values_maps_ledger_ids(tmp_path):
     assert v["t1.sex.f"] == 1 and v["t1.sex.m_pct"] == pytest.approx(75.0)
     assert v["t1.rf.diabetes.pts"] == 2 and v["t1.rf.diabetes.n"] == 2
     assert v["t1.rf.dnr.pts"] == 0
+
+
+def test_baseline_values_and_dotplot_mark_mean_median_and_reference(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    advs = [
+        {"USUBJID": u, "PARAMCD": "PFRATIO", "AVAL": v, "ABLFL": "Y"}
+        for u, v in (("S1", 100), ("S2", 150), ("S3", 200), ("S4", 680), ("X9", 1))
+    ]
+    study = write_study(tmp_path / "s", adsl=ADSL, advs=advs)
+    values = baseline.baseline_values(study, "PFRATIO")
+    assert sorted(values) == [100.0, 150.0, 200.0, 680.0]  # X9 is not ITT
+    fig = baseline.dotplot(study, "PFRATIO", reference=200, reference_label="entry ≤ 200")
+    labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    # mean (100+150+200+680)/4 = 282.5, median (150+200)/2 = 175
+    assert set(labels) == {"mean 282.5", "median 175.0", "entry ≤ 200", "patient (sorted)"}
+
+
+def test_baseline_values_empty_without_advs(tmp_path):
+    study = write_study(tmp_path / "s", adsl=ADSL)
+    assert baseline.baseline_values(study, "PFRATIO").empty
