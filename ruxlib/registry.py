@@ -43,6 +43,9 @@ __all__ = [
     "published_counts",
     "IntervalCheck",
     "check_log_symmetric_interval",
+    "check_published_intervals",
+    "survival_in_context",
+    "forest_plot",
 ]
 
 REGISTRY_DIR = Path(__file__).resolve().parents[1] / "data" / "registry"
@@ -325,3 +328,167 @@ def check_log_symmetric_interval(estimate: float, lower: float, upper: float, le
         p_one_sided=float(stats.norm.cdf(z)),
         p_two_sided=float(2 * stats.norm.sf(abs(z))),
     )
+
+
+# ---------------------------------------------------------------- published results in context
+
+def _decimals(text: str) -> int:
+    return len(text.split(".")[1]) if "." in text else 0
+
+
+def check_published_intervals(record: dict, endpoint: str | None = None, alpha: float = 0.05) -> pd.DataFrame:
+    """Recompute a record's printed binomial confidence intervals as Clopper-Pearson intervals.
+
+    For each arm with a printed interval (``ci_reported``, in percent), the
+    exact interval of ``events / n`` is computed with
+    :func:`ruxlib.stats.clopper_pearson`, rounded to the printed decimals, and
+    compared.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by arm: ``label, events, n, percent, percent_reported,
+        ci_low_reported, ci_high_reported, ci_low, ci_high, match`` (``percent``,
+        ``ci_low``, ``ci_high`` computed, in percent, unrounded).
+    """
+    from .stats import clopper_pearson
+
+    table = published_counts(record, endpoint).copy()
+    low, high, match = [], [], []
+    for _, r in table.iterrows():
+        lo, hi = clopper_pearson(int(r["events"]), int(r["n"]), alpha=alpha)
+        low.append(100 * lo)
+        high.append(100 * hi)
+        if r["ci_low_reported"] and r["ci_high_reported"]:
+            d_lo, d_hi = _decimals(r["ci_low_reported"]), _decimals(r["ci_high_reported"])
+            match.append(
+                round(100 * lo, d_lo) == float(r["ci_low_reported"]) and round(100 * hi, d_hi) == float(r["ci_high_reported"])
+            )
+        else:
+            match.append(None)
+    table.insert(3, "percent", 100 * table["events"] / table["n"])
+    table["ci_low"] = low
+    table["ci_high"] = high
+    table["match"] = match
+    return table
+
+
+def survival_in_context(alive: int, n: int, records: dict[str, dict], horizon: float = 28,
+                        label: str = "this study folder", alpha: float = 0.05) -> pd.DataFrame:
+    """Survival at about day 28 for the study folder and every published arm, with exact intervals.
+
+    Mortality counts are turned into survival (``survivors = n - deaths``);
+    the Clopper-Pearson interval of survivors / n is the complement of the
+    mortality interval, so nothing is lost. Composite endpoints are left out
+    (they are not survival); a record's ``results.other["deaths_by_day29"]`` is
+    used when present.
+
+    Parameters
+    ----------
+    alive, n : int
+        Alive at ``horizon`` and analysed, in the study folder.
+    records : dict
+        Registry records (see :func:`load_all`).
+    horizon : float, default 28
+        The study folder's horizon (days from the first dose).
+    label : str
+        Label of the study-folder row.
+
+    Returns
+    -------
+    DataFrame
+        One row per arm: ``trial, arm, group, ventilated, randomized, survivors,
+        n, horizon, survival, lower, upper`` (proportions), first row the study folder.
+    """
+    from .stats import clopper_pearson
+
+    rows = []
+    lo, hi = clopper_pearson(alive, n, alpha=alpha)
+    rows.append({"trial": "Neubauer 2021 (NCT04359290)", "arm": f"ruxolitinib 15 mg BID, {label}",
+                 "group": "single arm, ventilated", "ventilated": True, "randomized": False,
+                 "survivors": alive, "n": n, "horizon": horizon, "survival": alive / n, "lower": lo, "upper": hi})
+    for nct, r in records.items():
+        res = r.get("results")
+        if res is None or nct == "NCT04359290":
+            continue
+        if res.get("events_are") == "deaths":
+            counts = res["by_arm"]
+        elif "deaths_by_day29" in res.get("other", {}):
+            counts = res["other"]["deaths_by_day29"]
+        else:
+            continue
+        labels = {a["id"]: a["label"] for a in r["arms"]}
+        ventilated = r["population"]["ventilated_at_entry"] == "all"
+        randomized = r["design"]["allocation"] == "randomized"
+        group = ("randomized" if randomized else "single arm") + (", ventilated" if ventilated else ", not ventilated")
+        for arm, c in counts.items():
+            surv = c["n"] - c["events"]
+            lo, hi = clopper_pearson(surv, c["n"], alpha=alpha)
+            rows.append({"trial": f"{r['acronym']} ({nct})", "arm": labels.get(arm, arm), "group": group,
+                         "ventilated": ventilated, "randomized": randomized, "survivors": surv, "n": c["n"],
+                         "horizon": res.get("horizon_days", 28), "survival": surv / c["n"], "lower": lo, "upper": hi})
+    return pd.DataFrame(rows)
+
+
+def forest_plot(table: pd.DataFrame, band: tuple[float, float] | None = None, band_label: str = "", ax=None):
+    """Forest-style plot of survival with exact intervals, one line per arm.
+
+    Parameters
+    ----------
+    table : DataFrame
+        Output of :func:`survival_in_context`.
+    band : (low, high), optional
+        A range to shade (proportions), e.g. the historical 25-60 %.
+    band_label : str
+        Legend text of the band.
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Figure
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(10, 0.5 * len(table) + 2.2))
+    else:
+        fig = ax.figure
+    colours = {"single arm, ventilated": "#d62728", "randomized, ventilated": "#1f77b4",
+               "randomized, not ventilated": "#7f7f7f"}
+    y = list(range(len(table)))[::-1]
+    if band is not None:
+        ax.axvspan(100 * band[0], 100 * band[1], color="#fdd49e", alpha=0.6, lw=0)
+    previous = None
+    for yi, (_, r) in zip(y, table.iterrows(), strict=True):
+        c = colours.get(r["group"], "black")
+        placebo = "placebo" in r["arm"].lower()
+        ax.plot([100 * r["lower"], 100 * r["upper"]], [yi, yi], color=c, lw=2, solid_capstyle="butt")
+        ax.plot(100 * r["survival"], yi, marker="D" if not r["randomized"] else "s", ms=8, color=c,
+                mfc="white" if placebo else c, mew=2)
+        ax.text(1.02, yi, f"{r['survivors']}/{r['n']}   {100 * r['survival']:.0f}% "
+                f"({100 * r['lower']:.0f}-{100 * r['upper']:.0f})   day {r['horizon']:g}",
+                va="center", fontsize=8.5, transform=ax.get_yaxis_transform())
+        if previous is not None and r["trial"] != previous:
+            ax.axhline(yi + 0.5, color="#bbbbbb", lw=0.6, ls=":")
+        previous = r["trial"]
+    ax.text(1.02, len(table) - 0.3, "alive/n   % (95% CI)   horizon", fontsize=8.5, weight="bold",
+            transform=ax.get_yaxis_transform())
+    ax.set_yticks(y)
+    ax.set_yticklabels([f"{t.split(' (')[0]}: {a}" for t, a in zip(table["trial"], table["arm"], strict=True)],
+                       fontsize=9)
+    ax.set_ylim(-0.7, len(table) - 0.1)
+    ax.set_xlim(0, 100)
+    ax.set_xlabel("alive at day 28-29 (%), exact (Clopper-Pearson) 95% interval")
+    handles = [Line2D([], [], color=c, lw=2, label=g) for g, c in colours.items() if (table["group"] == g).any()]
+    handles.append(Line2D([], [], color="#1f77b4", marker="s", mfc="white", mew=2, lw=0, label="placebo arm"))
+    if band is not None:
+        handles.append(Patch(color="#fdd49e", alpha=0.6, label=band_label or "range"))
+    fig.legend(handles=handles, loc="lower left", fontsize=8, frameon=False, bbox_to_anchor=(0.02, 0.0), ncol=3)
+    ax.grid(axis="x", color="#dddddd", lw=0.5)
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    fig.subplots_adjust(left=0.36, right=0.74, bottom=0.27, top=0.93)
+    return fig

@@ -104,3 +104,44 @@ def test_devent_5mg_abstract_upper_limit_is_the_consistent_printing():
 def test_interval_check_rejects_reversed_limits():
     with pytest.raises(ValueError):
         registry.check_log_symmetric_interval(0.5, 1.0, 0.25)
+
+
+def test_devent_published_mortality_intervals_are_clopper_pearson():
+    # Source: context-facts.md (Crit Care Med 2022, Table 2): 39.0-62.2, 41.8-63.9, 55.1-82.7 (%).
+    table = registry.check_published_intervals(registry.load_record("NCT04377620"))
+    assert table["match"].tolist() == [True, True, True]
+    assert table.loc["placebo", "ci_low"] == pytest.approx(55.1, abs=0.05)
+    assert table.loc["placebo", "ci_high"] == pytest.approx(82.7, abs=0.05)
+
+
+def test_arm_without_printed_interval_is_not_checked():
+    table = registry.check_published_intervals(registry.load_record("NCT04362137"))
+    assert table["match"].tolist() == [None, None]
+
+
+def test_survival_in_context_turns_deaths_into_survivors_with_the_complement_interval():
+    table = registry.survival_in_context(13, 16, registry.load_all())
+    assert table.iloc[0][["survivors", "n"]].tolist() == [13, 16]
+    placebo = table[(table["trial"].str.contains("NCT04377620")) & (table["arm"] == "Placebo")].iloc[0]
+    # 47 - 33 deaths = 14 survivors; survival interval = 1 - mortality interval (55.1-82.7 %)
+    assert placebo["survivors"] == 14
+    assert placebo["lower"] == pytest.approx(1 - 0.827, abs=5e-4)
+    assert placebo["upper"] == pytest.approx(1 - 0.551, abs=5e-4)
+    # RUXCOVID enters with deaths by day 29 (9/286, 3/145), not with its composite endpoint
+    ruxcovid = table[table["trial"].str.contains("NCT04362137")]
+    assert ruxcovid[["survivors", "n"]].values.tolist() == [[277, 286], [142, 145]]
+
+
+def test_survival_in_context_paper_row_is_clopper_pearson():
+    # R: binom.test(13, 16)$conf.int = 0.5435435 0.9595263
+    row = registry.survival_in_context(13, 16, {}).iloc[0]
+    assert (row["lower"], row["upper"]) == pytest.approx((0.5435435, 0.9595263), abs=1e-6)
+
+
+def test_forest_plot_has_one_line_per_arm():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    table = registry.survival_in_context(13, 16, registry.load_all())
+    fig = registry.forest_plot(table, band=(0.25, 0.60), band_label="historical")
+    assert len(fig.axes[0].get_yticks()) == len(table)
