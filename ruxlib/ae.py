@@ -144,8 +144,8 @@ def claim_values(study: Study, claims: pd.DataFrame | None = None, min_grade: in
     Returns
     -------
     dict
-        Claim id → computed value; a term absent from the table gives N = 0
-        and no percentage or cumulative frequency; all None without adae.csv.
+        Claim id → computed value; a term absent from the table gives N = 0,
+        % = 0 and no cumulative frequency (None); all None without adae.csv.
     """
     from .baseline import ledger_label
 
@@ -163,5 +163,5 @@ def claim_values(study: Study, claims: pd.DataFrame | None = None, min_grade: in
         elif term in table.index:
             out[r.id] = table.loc[term, stat]
         else:
-            out[r.id] = 0 if stat == "n" else None
+            out[r.id] = {"n": 0, "pct": 0.0}.get(stat)  # no row, so no cumulative frequency
     return out
