@@ -105,13 +105,13 @@ def summarise_continuous(values) -> pd.Series:
 
 
 def _vital_label(code: str, frame: pd.DataFrame) -> str:
-    if code in VITAL_LABELS:
-        return VITAL_LABELS[code]
+    """PARAM of the first record with a label, else the Table 1 label, else the code."""
     if "PARAM" in frame:
         labels = frame.loc[frame["PARAMCD"].eq(code), "PARAM"].dropna()
+        labels = labels[labels.astype(str).str.strip() != ""]
         if not labels.empty:
             return str(labels.iloc[0])
-    return code
+    return VITAL_LABELS.get(code, code)
 
 
 def table1(study: Study) -> pd.DataFrame:
@@ -135,7 +135,8 @@ def table1(study: Study) -> pd.DataFrame:
     -----
     Vital signs appear in the order of Table 1 (HR, RESP, PFRATIO, SYSBP,
     DIABP, TEMP), then any other PARAMCD in alphabetical order, labelled from
-    PARAM when present. A parameter whose values are all missing still gets a
+    PARAM when present, else with the Table 1 label (:data:`VITAL_LABELS`),
+    else with the code. A parameter whose values are all missing still gets a
     row (N = 0) when its adsl column exists.
     """
     pop = itt(study)

@@ -72,19 +72,22 @@ def test_table1_derives_bmi_from_weight_and_height(tmp_path):
     assert (t.loc["bmi", "min"], t.loc["bmi", "max"]) == (20.0, 60.0)
 
 
-def test_table1_vital_signs_baseline_records_in_table1_order_with_labels(tmp_path):
+def test_table1_vital_signs_baseline_records_in_table1_order_labelled_from_param(tmp_path):
     advs = [
         {"USUBJID": "S1", "PARAMCD": "SPO2", "PARAM": "Oxygen saturation (%)", "AVAL": 90, "AVISITN": 0, "ABLFL": "Y"},
         {"USUBJID": "S1", "PARAMCD": "PFRATIO", "PARAM": "", "AVAL": 100, "AVISITN": 0, "ABLFL": "Y"},
         {"USUBJID": "S2", "PARAMCD": "PFRATIO", "PARAM": "", "AVAL": 680, "AVISITN": 0, "ABLFL": "Y"},
         {"USUBJID": "S2", "PARAMCD": "PFRATIO", "PARAM": "", "AVAL": 1, "AVISITN": 3, "ABLFL": ""},
         {"USUBJID": "S1", "PARAMCD": "HR", "PARAM": "", "AVAL": 70, "AVISITN": 0, "ABLFL": "Y"},
+        {"USUBJID": "S2", "PARAMCD": "HR", "PARAM": "Pulse (bpm)", "AVAL": 80, "AVISITN": 0, "ABLFL": "Y"},
+        {"USUBJID": "S1", "PARAMCD": "XYZ", "PARAM": "", "AVAL": 1, "AVISITN": 0, "ABLFL": "Y"},
     ]
     study = write_study(tmp_path / "s", adsl=ADSL, advs=advs)
     vs = baseline.table1(study)
     vs = vs[vs["section"] == "Vital signs"]
-    assert list(vs["var"]) == ["hr", "pfratio", "spo2"]
-    assert list(vs["label"]) == ["Heart rate (beats per minute)", "PaO₂/FiO₂ (ratio)", "Oxygen saturation (%)"]
+    assert list(vs["var"]) == ["hr", "pfratio", "spo2", "xyz"]
+    # PARAM when a record has one, else the Table 1 label, else the code
+    assert list(vs["label"]) == ["Pulse (bpm)", "PaO₂/FiO₂ (ratio)", "Oxygen saturation (%)", "XYZ"]
     pf = vs.set_index("var").loc["pfratio"]
     assert pf["n"] == 2 and pf["mean"] == pytest.approx(390.0) and pf["max"] == 680.0
 
