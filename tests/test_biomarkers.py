@@ -109,3 +109,14 @@ def test_biomarker_plot_has_log_axes_and_n_under_axis():
 def test_missing_adlb_says_so():
     with pytest.raises(ValueError, match="adlb"):
         biomarkers.visit_tests(None, "CRP")
+
+
+def test_biomarker_plot_puts_stars_over_a_clearly_lower_visit():
+    # 10 vs 10, complete separation: z = (50 - 0.5) / sqrt(10*10*21/12) = 3.742,
+    # p = 0.00018 -> "***" (hand, normal table)
+    rows = [(f"S{i}", "CRP", 0, 100.0 + i) for i in range(10)]
+    rows += [(f"S{i}", "CRP", 7, 1.0 + i) for i in range(10)]
+    adlb = lab(rows)
+    assert biomarkers.visit_tests(adlb, "CRP").loc[1, "stars"] == "***"
+    fig = biomarkers.biomarker_plot(adlb, paramcds=("CRP",))
+    assert "***" in [t.get_text() for t in fig.axes[0].texts]
