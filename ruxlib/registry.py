@@ -89,7 +89,7 @@ def validate_record(record: dict, schema: dict | None = None) -> list[str]:
         ``"<path>: <message>"`` per problem.
     """
     schema = schema if schema is not None else load_schema()
-    validator = Draft202012Validator(schema)
+    validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
     problems = []
     for err in sorted(validator.iter_errors(record), key=lambda e: list(map(str, e.absolute_path))):
         where = "/".join(map(str, err.absolute_path)) or "(record)"

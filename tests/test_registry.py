@@ -145,3 +145,9 @@ def test_forest_plot_has_one_line_per_arm():
     table = registry.survival_in_context(13, 16, registry.load_all())
     fig = registry.forest_plot(table, band=(0.25, 0.60), band_label="historical")
     assert len(fig.axes[0].get_yticks()) == len(table)
+
+
+def test_malformed_date_is_reported():
+    record = copy.deepcopy(registry.load_record("NCT04334044"))
+    record["dates"]["start"] = "2020-13-01"
+    assert registry.validate_record(record) == ["dates/start: '2020-13-01' is not a 'date'"]
