@@ -105,8 +105,8 @@ def _timing(study, ctx):
     return _lib("timing", "claim_values")(study, horizon=ctx.horizon)
 
 
-#: Ledger ids whose name differs from the key a module's claim_values uses.
-ALIASES = {"txt.lnr.deceased_before_day.discussion": "txt.lnr.died_day.discussion"}
+#: Ledger ids whose name differs from the key a module's claim_values uses (new id: old key).
+ALIASES: dict[str, str] = {}
 
 
 @provider("lnr", "fig4.*", "txt.lnr.*", "abs.lnr.*", "txt.logrank.*")
