@@ -430,7 +430,8 @@ def survival_in_context(alive: int, n: int, records: dict[str, dict], horizon: f
     return pd.DataFrame(rows)
 
 
-def forest_plot(table: pd.DataFrame, band: tuple[float, float] | None = None, band_label: str = "", ax=None):
+def forest_plot(table: pd.DataFrame, band: tuple[float, float] | None = None, band_label: str = "", ax=None,
+                level: float = 95):
     """Forest-style plot of survival with exact intervals, one line per arm.
 
     Parameters
@@ -442,6 +443,8 @@ def forest_plot(table: pd.DataFrame, band: tuple[float, float] | None = None, ba
     band_label : str
         Legend text of the band.
     ax : matplotlib Axes, optional
+    level : float, default 95
+        Confidence level of the intervals in ``table`` (percent), for the axis label.
 
     Returns
     -------
@@ -473,14 +476,14 @@ def forest_plot(table: pd.DataFrame, band: tuple[float, float] | None = None, ba
         if previous is not None and r["trial"] != previous:
             ax.axhline(yi + 0.5, color="#bbbbbb", lw=0.6, ls=":")
         previous = r["trial"]
-    ax.text(1.02, len(table) - 0.3, "alive/n   % (95% CI)   horizon", fontsize=8.5, weight="bold",
+    ax.text(1.02, len(table) - 0.3, f"alive/n   % ({level:g}% CI)   horizon", fontsize=8.5, weight="bold",
             transform=ax.get_yaxis_transform())
     ax.set_yticks(y)
     ax.set_yticklabels([f"{t.split(' (')[0]}: {a}" for t, a in zip(table["trial"], table["arm"], strict=True)],
                        fontsize=9)
     ax.set_ylim(-0.7, len(table) - 0.1)
     ax.set_xlim(0, 100)
-    ax.set_xlabel("alive at day 28-29 (%), exact (Clopper-Pearson) 95% interval")
+    ax.set_xlabel(f"alive at day 28-29 (%), exact (Clopper-Pearson) {level:g}% interval")
     handles = [Line2D([], [], color=c, lw=2, label=g) for g, c in colours.items() if (table["group"] == g).any()]
     handles.append(Line2D([], [], color="#1f77b4", marker="s", mfc="white", mew=2, lw=0, label="placebo arm"))
     if band is not None:
