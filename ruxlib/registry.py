@@ -348,8 +348,9 @@ def check_published_intervals(record: dict, endpoint: str | None = None, alpha: 
     -------
     DataFrame
         Indexed by arm: ``label, events, n, percent, percent_reported,
-        ci_low_reported, ci_high_reported, ci_low, ci_high, match`` (``percent``,
-        ``ci_low``, ``ci_high`` computed, in percent, unrounded).
+        percent_match, ci_low_reported, ci_high_reported, ci_low, ci_high, match``
+        (``percent``, ``ci_low``, ``ci_high`` computed, in percent, unrounded;
+        ``percent_match`` compares the percentage rounded to the printed decimals).
     """
     from .stats import clopper_pearson
 
@@ -367,6 +368,10 @@ def check_published_intervals(record: dict, endpoint: str | None = None, alpha: 
         else:
             match.append(None)
     table.insert(3, "percent", 100 * table["events"] / table["n"])
+    table.insert(5, "percent_match", [
+        None if not rep else round(pct, _decimals(rep)) == float(rep)
+        for pct, rep in zip(table["percent"], table["percent_reported"], strict=True)
+    ])
     table["ci_low"] = low
     table["ci_high"] = high
     table["match"] = match

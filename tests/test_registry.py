@@ -151,3 +151,11 @@ def test_malformed_date_is_reported():
     record = copy.deepcopy(registry.load_record("NCT04334044"))
     record["dates"]["start"] = "2020-13-01"
     assert registry.validate_record(record) == ["dates/start: '2020-13-01' is not a 'date'"]
+
+
+def test_published_percentages_are_the_rounded_counts():
+    # Source: context-facts.md: 51, 53, 70 % (RUXCOVID-DEVENT); 12 %, 12 % composite and 3 %, 2 % deaths (RUXCOVID).
+    assert registry.check_published_intervals(registry.load_record("NCT04377620"))["percent_match"].tolist() == [True] * 3
+    ruxcovid = registry.load_record("NCT04362137")
+    assert registry.check_published_intervals(ruxcovid)["percent_match"].tolist() == [True, True]
+    assert registry.check_published_intervals(ruxcovid, "deaths_by_day29")["percent_match"].tolist() == [True, True]
