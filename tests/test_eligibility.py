@@ -214,3 +214,14 @@ def test_paper_thresholds_in_code_are_the_printed_ones():
     assert float(ledger.loc["ctx.elig.pf", "reported"]) == t["pf_max"]
     assert float(ledger.loc["ctx.elig.peep", "reported"]) == t["peep_min"]
     assert float(ledger.loc["ctx.elig.ldh", "reported"]) == t["ldh_above"]
+
+
+@pytest.mark.parametrize("nct", registry.ORDER)
+def test_no_rule_decides_from_data_the_folder_does_not_have(tmp_path, nct):
+    # adsl with only the required columns: everything not decided by AGE or SEX stays open
+    s = write_study(tmp_path, {"USUBJID": ["f", "m"], "AGE": [40, 40], "SEX": ["F", "M"]})
+    for rule in el.rules_for(nct):
+        res = rule(s)
+        if "AGE" in rule.decided_by or "SEX" in rule.decided_by:
+            continue
+        assert set(res["status"]) == {"cannot be decided"}, (rule.criterion_id, res)
