@@ -96,3 +96,21 @@ def test_claim_values_reads_the_term_from_the_ledger(tmp_path):
     assert v["t2.missing.n"] == 0 and v["t2.missing.pct"] == 0.0
     assert all(x is None for x in ae.claim_values(write_study(tmp_path / "n", adsl=ADSL), ledger).values())
     assert not math.isnan(v["t2.sepsis.n"])
+
+
+@pytest.mark.slow
+def test_ae_page_executes_on_a_folder_with_adsl_only(tmp_path):
+    import jupytext
+    import papermill
+
+    from ruxlib.build import REPO
+
+    folder = tmp_path / "adsl-only"
+    folder.mkdir()
+    (folder / "adsl.csv").write_text("USUBJID,AGE,SEX\n1,50,M\n2,60,F\n", encoding="utf-8")
+    nb = tmp_path / "page.ipynb"
+    jupytext.write(jupytext.read(REPO / "book" / "adverse-events.md"), nb)
+    papermill.execute_notebook(str(nb), str(tmp_path / "out.ipynb"), parameters={"data_dir": str(folder)},
+                               cwd=str(REPO / "book"), progress_bar=False, kernel_name="python3")
+    out = (tmp_path / "out.ipynb").read_text(encoding="utf-8")
+    assert "Not available" in out

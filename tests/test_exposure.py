@@ -145,3 +145,21 @@ def test_claim_values_interruption_days_by_reason(tmp_path):
     assert v["txt.interrupt.tube_days"] == pytest.approx(2.5)
     assert v["txt.interrupt.ae_days"] == pytest.approx(8.0)  # missed 2 .. 9.5, resumed 10
     assert v["txt.trtdur.median"] == pytest.approx(11.0)
+
+
+@pytest.mark.slow
+def test_exposure_page_executes_on_a_folder_with_adsl_only(tmp_path):
+    import jupytext
+    import papermill
+
+    from ruxlib.build import REPO
+
+    folder = tmp_path / "adsl-only"
+    folder.mkdir()
+    (folder / "adsl.csv").write_text("USUBJID,AGE,SEX\n1,50,M\n2,60,F\n", encoding="utf-8")
+    nb = tmp_path / "page.ipynb"
+    jupytext.write(jupytext.read(REPO / "book" / "exposure.md"), nb)
+    papermill.execute_notebook(str(nb), str(tmp_path / "out.ipynb"), parameters={"data_dir": str(folder)},
+                               cwd=str(REPO / "book"), progress_bar=False, kernel_name="python3")
+    out = (tmp_path / "out.ipynb").read_text(encoding="utf-8")
+    assert "Not available" in out
