@@ -150,3 +150,21 @@ def test_ecmo_over_whole_window_is_a_full_course(tmp_path):
     assert values["txt.ecmo.n"] == 3
     assert (values["txt.ecmo.days_short"], values["txt.ecmo.n_short"]) == (10.0, 1)
     assert (values["txt.ecmo.days_full"], values["txt.ecmo.n_full"]) == (28.0, 2)
+
+
+@pytest.mark.slow
+def test_icu_page_executes_on_a_folder_with_adsl_only(tmp_path):
+    import jupytext
+    import papermill
+
+    from ruxlib.build import REPO
+
+    folder = tmp_path / "adsl-only"
+    folder.mkdir()
+    (folder / "adsl.csv").write_text("USUBJID,AGE,SEX\n1,50,M\n2,60,F\n", encoding="utf-8")
+    nb = tmp_path / "page.ipynb"
+    jupytext.write(jupytext.read(REPO / "book" / "icu.md"), nb)
+    papermill.execute_notebook(str(nb), str(tmp_path / "out.ipynb"), parameters={"data_dir": str(folder)},
+                               cwd=str(REPO / "book"), progress_bar=False, kernel_name="python3")
+    out = (tmp_path / "out.ipynb").read_text(encoding="utf-8")
+    assert "Not available" in out

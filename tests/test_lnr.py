@@ -159,3 +159,84 @@ def test_median_split_ties_can_go_low_as_in_the_methods_wording(study):
     assert sorted(groups.index[groups["group"].eq("high")]) == ["E", "F"]
     with pytest.raises(ValueError, match="at_median"):
         lnr.lnr_groups(study, at_median="middle")
+
+
+@pytest.mark.slow
+def test_lnr_page_executes_on_a_folder_with_adsl_only(tmp_path):
+    import jupytext
+    import papermill
+
+    from ruxlib.build import REPO
+
+    folder = tmp_path / "adsl-only"
+    folder.mkdir()
+    (folder / "adsl.csv").write_text("USUBJID,AGE,SEX\n1,50,M\n2,60,F\n", encoding="utf-8")
+    nb = tmp_path / "page.ipynb"
+    jupytext.write(jupytext.read(REPO / "book" / "lnr.md"), nb)
+    papermill.execute_notebook(str(nb), str(tmp_path / "out.ipynb"), parameters={"data_dir": str(folder)},
+                               cwd=str(REPO / "book"), progress_bar=False, kernel_name="python3")
+    out = (tmp_path / "out.ipynb").read_text(encoding="utf-8")
+    assert "Not available" in out
+
+
+FULL = {
+    "adsl": """
+USUBJID,AGE,SEX,TRTDURD,EOTREAS,VENTPRED,D28STAT,LNRBL,LNREXCL
+S1,70,M,5,DEATH,3,DEAD,0.03,
+S2,60,M,28,COMPLETED,2,ICU VENTILATED,0.05,
+S3,50,F,12,DISCHARGED FROM ICU,1,ACUTE CARE,0.10,
+S4,40,M,10,TRANSFERRED,0.5,ACUTE CARE,0.20,
+S5,55,M,8,ADVERSE EVENT,1,DISCHARGED,0.08,
+S6,65,F,20,COMPLETED,2,ICU,0.30,LEUKEMIA
+""",
+    "adtte": """
+USUBJID,PARAMCD,AVAL,CNSR
+S1,OS,5,0
+S2,OS,60,1
+S3,OS,50,0
+S4,OS,60,1
+S5,OS,60,1
+S6,OS,60,1
+""",
+    "adicu": """
+USUBJID,PARAMCD,ASTDY,AENDY
+S1,ICU,-4,5
+S1,IMV,-3,5
+S2,ICU,-3,40
+S2,IMV,-2,40
+S2,ECMO,0,40
+S3,ICU,-2,12
+S3,IMV,-1,6
+S4,ICU,-1,10
+S4,IMV,-0.5,4
+S5,ICU,-2,8
+S5,IMV,-1,3
+S6,ICU,-3,20
+S6,IMV,-2,15
+""",
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("page", ["icu", "biomarkers", "time-to-start", "lnr"])
+def test_page_executes_on_a_small_complete_folder(tmp_path, page):
+    import jupytext
+    import papermill
+
+    from ruxlib.build import REPO
+
+    lab = ["USUBJID,PARAMCD,AVISITN,AVAL"]
+    for i in range(1, 7):
+        for code, base in (("CRP", 100), ("IL6", 50), ("FERRITIN", 1000)):
+            lab += [f"S{i},{code},0,{base + 7 * i}", f"S{i},{code},7,{base / 4 + i}"]
+    folder = write_study(tmp_path / "full", adlb="\n".join(lab), **FULL)
+    nb = tmp_path / "page.ipynb"
+    jupytext.write(jupytext.read(REPO / "book" / f"{page}.md"), nb)
+    papermill.execute_notebook(str(nb), str(tmp_path / "out.ipynb"), parameters={"data_dir": str(folder)},
+                               cwd=str(REPO / "book"), progress_bar=False, kernel_name="python3")
+    import json
+
+    cells = json.loads((tmp_path / "out.ipynb").read_text(encoding="utf-8"))["cells"]
+    outputs = json.dumps([c.get("outputs", []) for c in cells])
+    assert "Not available" not in outputs
+    assert "image/png" in outputs
