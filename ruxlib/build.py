@@ -129,7 +129,26 @@ def _stage(stage: Path, pages: list[str]) -> None:
         jupytext.write(nb, dst)
     config = yaml.safe_load((stage / "_config.yml").read_text(encoding="utf-8"))
     config.setdefault("execute", {})["execute_notebooks"] = "off"
+    if _vendor_mathjax(stage / "_static" / "mathjax"):
+        sphinx = config.setdefault("sphinx", {}).setdefault("config", {})
+        sphinx["mathjax_path"] = "mathjax/tex-chtml.js"
+        sphinx["html_static_path"] = ["_static"]
     (stage / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+
+
+def _vendor_mathjax(dest: Path) -> bool:
+    """Copy MathJax 3 (from the django-static-mathjax wheel) so that math renders offline."""
+    try:
+        import mathjax
+    except ImportError:
+        return False
+    es5 = Path(mathjax.__file__).parent / "static" / "mathjax" / "es5"
+    if not (es5 / "tex-chtml.js").exists():
+        return False
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copy(es5 / "tex-chtml.js", dest / "tex-chtml.js")
+    shutil.copytree(es5 / "output" / "chtml" / "fonts", dest / "output" / "chtml" / "fonts", dirs_exist_ok=True)
+    return True
 
 
 def glued_values(notebook: Path) -> dict:
