@@ -267,6 +267,7 @@ def claim_values(study: Study, horizon: float = 28) -> dict[str, float | None]:
     out["fig4.n_missing"] = int((table["LNREXCL"].eq("") & table["LNRBL"].isna()).sum())
     groups = lnr_groups(study, horizon) if study.adtte is not None else None
     median = float(table.loc[table["LNRFL"].eq("Y"), "LNRBL"].median())
+    median = None if np.isnan(median) else median
     for key in ("abs.lnr.median", "txt.lnr.median", "txt.lnr.median.discussion",
                 "txt.lnr.median.discussion2", "txt.lnr.median.discussion3"):
         out[key] = median
@@ -286,9 +287,9 @@ def claim_values(study: Study, horizon: float = 28) -> dict[str, float | None]:
             out["fig4.p"] = None
         try:
             lr = lnr_logrank(study)
-            out["txt.logrank.p"] = lr.pvalue
-            out["txt.logrank.chisq"] = lr.statistic
-            out["txt.logrank.df"] = lr.df
+            out["txt.logrank.p"] = float(lr.pvalue)
+            out["txt.logrank.chisq"] = float(lr.statistic)
+            out["txt.logrank.df"] = int(lr.df)
         except ValueError:
-            pass
+            out["txt.logrank.p"] = out["txt.logrank.chisq"] = out["txt.logrank.df"] = None
     return out
