@@ -376,15 +376,21 @@ def logrank(adtte: pd.DataFrame, group: pd.Series, paramcd: str = "OS") -> Logra
     return LogrankResult(statistic=stat, df=df, pvalue=pvalue, table=table)
 
 
-def _step_xy(km: pd.DataFrame, horizon: float | None, column: str) -> tuple[np.ndarray, np.ndarray]:
-    """Points of the right-continuous step function, starting at (0, 1)."""
+def _step_xy(km: pd.DataFrame, horizon: float | None, column: str,
+             extend_to: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Points of the right-continuous step function, starting at (0, 1).
+
+    Steps at times up to ``horizon`` are kept; the last level is drawn on to
+    ``extend_to`` (default the horizon) so a step at the horizon stays visible.
+    """
     x = np.concatenate([[0.0], km["time"].to_numpy(float)])
     y = np.concatenate([[1.0], km[column].to_numpy(float)])
     end = horizon if horizon is not None else (x[-1] if len(x) else 0.0)
     keep = x <= end
     x, y = x[keep], y[keep]
-    if x[-1] < end:
-        x = np.append(x, end)
+    stop = max(end, extend_to) if extend_to is not None else end
+    if x[-1] < stop:
+        x = np.append(x, stop)
         y = np.append(y, y[-1])
     return x, y
 
@@ -417,8 +423,9 @@ def km_plot(
     paramcd, conf_type, alpha
         As in :func:`km_table`.
     horizon : float, optional
-        Last day shown; curves, bands and censor marks stop there. Default:
-        the last observed time.
+        Last day shown: steps and censor marks after it are left out, and
+        the last level is drawn on to 2.5 % past it (so a death exactly at
+        the horizon stays visible). Default: the last observed time.
     risk_times : sequence of float, optional
         Days at which the number at risk is printed under the axis. Default:
         0 to the horizon in 7-day steps (or 5 even steps without a horizon).
@@ -458,6 +465,8 @@ def km_plot(
     if colors is None:
         colors = ["black"] if len(curves) == 1 else plt.rcParams["axes.prop_cycle"].by_key()["color"]
 
+    # draw a little past the last day shown, so a step exactly at the horizon is visible
+    draw_end = end * 1.025 if end > 0 else 1.0
     n_rows = len(curves)
     fig = plt.figure(figsize=figsize)
     grid = fig.add_gridspec(2, 1, height_ratios=[5, 0.4 * n_rows + 0.3], hspace=0.5)
@@ -466,11 +475,11 @@ def km_plot(
     for i, (label, sub) in enumerate(curves):
         color = colors[i % len(colors)]
         km = km_table(sub, paramcd=paramcd, conf_type=conf_type, alpha=alpha)
-        x, y = _step_xy(km, end, "surv")
+        x, y = _step_xy(km, end, "surv", extend_to=draw_end)
         ax.step(x, y, where="post", color=color, lw=1.8, label=label if len(curves) > 1 else None)
         if ci:
-            _, lo = _step_xy(km, end, "lower")
-            _, hi = _step_xy(km, end, "upper")
+            _, lo = _step_xy(km, end, "lower", extend_to=draw_end)
+            _, hi = _step_xy(km, end, "upper", extend_to=draw_end)
             band = "0.8" if len(curves) == 1 else color
             ax.fill_between(x, np.nan_to_num(lo), np.nan_to_num(hi, nan=0.0), step="post",
                             color=band, alpha=0.6 if len(curves) == 1 else 0.2, lw=0)
@@ -484,7 +493,7 @@ def km_plot(
             tab.text(t, y_row, str(c), ha="center", va="center", fontsize=9, color=color)
         tab.text(-0.06, y_row, label, ha="right", va="center", fontsize=9, color=color,
                  transform=tab.get_yaxis_transform())
-    ax.set_xlim(0, end if end > 0 else 1)
+    ax.set_xlim(0, draw_end)
     ax.set_ylim(0, 1.02)
     ax.set_ylabel(ylabel)
     ax.set_xticks(risk_times)

@@ -285,10 +285,24 @@ def test_km_plot_returns_figure_with_risk_table(aml):
     fig = survival.km_plot(aml, horizon=28, risk_times=[0, 7, 14, 21, 28])
     assert isinstance(fig, matplotlib.figure.Figure)
     ax, tab = fig.axes[:2]
-    assert ax.get_xlim() == (0.0, 28.0)
+    # x axis runs 2.5 % past the horizon so a step exactly at day 28 stays visible
+    assert ax.get_xlim() == pytest.approx((0.0, 28.7))
     # number at risk (AVAL >= t) at 0, 7, 14, 21, 28 = 23, 21, 15, 13, 10 (counted from the data)
     shown = [t.get_text() for t in tab.texts]
     assert shown[:5] == ["23", "21", "15", "13", "10"]
+    plt.close(fig)
+
+
+def test_km_plot_shows_a_step_at_the_horizon_and_nothing_after():
+    import matplotlib.pyplot as plt
+
+    # deaths at 10 and exactly 28, one at 40 (after the horizon)
+    d = adtte_from([10, 28, 40, 90], [1, 1, 1, 0])
+    fig = survival.km_plot(d, horizon=28)
+    line = fig.axes[0].get_lines()[0]
+    x, y = line.get_xdata(), line.get_ydata()
+    assert list(x) == pytest.approx([0, 10, 28, 28.7])
+    assert list(y) == pytest.approx([1, 0.75, 0.5, 0.5])
     plt.close(fig)
 
 
