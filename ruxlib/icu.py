@@ -174,7 +174,8 @@ def swimmer_plot(study: Study, horizon: float = 28, ax=None):
     Each bar shows, over study days 0 to ``horizon``, the ICU stay (wide, light),
     invasive mechanical ventilation (middle) and ECMO (narrow, dark). The end of
     treatment (``adsl.TRTDURD``) is marked with a symbol for ``EOTREAS``, a
-    death (``adtte`` OS event) with a black cross, and ``D28STAT`` is written
+    death (``adtte`` OS event) with a black cross (which replaces the
+    end-of-treatment symbol when treatment ended by death), and ``D28STAT`` is written
     at the right. Patients who died by the horizon come first (earliest death
     on top), then the others by status at the horizon (ICU ventilated, ICU, acute care,
     discharged) and, within a status, by days in ICU, longest first.
@@ -213,12 +214,15 @@ def swimmer_plot(study: Study, horizon: float = 28, ax=None):
     adsl = study.adsl.set_index("USUBJID")
     handles = [Patch(facecolor=COLOURS[k], label=LABELS[k]) for k in EPISODES]
     used = set()
+    died_by = death.reindex(order).le(horizon)
     if "TRTDURD" in adsl:
         for u in order:
             t = adsl.at[u, "TRTDURD"]
             if pd.isna(t):
                 continue
             reason = adsl.at[u, "EOTREAS"] if "EOTREAS" in adsl else None
+            if reason == "DEATH" and died_by[u]:
+                continue  # the death cross says it
             marker, colour, _ = EOT_MARKERS.get(reason, ("|", "#000000", None))
             used.add(reason if reason in EOT_MARKERS else None)
             ax.plot(min(t, horizon), ypos[u], marker=marker, color=colour, markeredgecolor="black",
