@@ -268,6 +268,10 @@ def _yaml_records(path: Path, id_keys: tuple[str, ...]) -> list[dict]:
     import yaml
 
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    if isinstance(data, dict) and isinstance(data.get("conflicts"), list):
+        data = data["conflicts"]  # ruxlib.reconstruct's layout: {conflicts: [...], relaxed: [...]}
+    elif isinstance(data, dict) and isinstance(data.get("assumptions"), list):
+        data = data["assumptions"]
     if isinstance(data, dict):
         # {name: {...}} or {name: text} or {"items": [...]}
         lists = [v for v in data.values() if isinstance(v, list) and all(isinstance(x, dict) for x in v)]

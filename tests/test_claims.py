@@ -126,3 +126,17 @@ def test_load_assumptions_flattens_a_mapping(tmp_path):
     path.write_text("age:\n  precision: 1\n  why: integer years\n", encoding="utf-8")
     df = claims.load_assumptions(path)
     assert df.to_dict(orient="records") == [{"precision": "1", "why": "integer years", "id": "age"}]
+
+
+def test_load_inconsistencies_reads_the_reconstruction_layout(tmp_path):
+    # ruxlib.reconstruct writes {relaxed: [...], conflicts: [{block, conflict, relaxed}, ...]}
+    path = tmp_path / "inconsistencies.yml"
+    path.write_text("relaxed: []\nconflicts: []\n", encoding="utf-8")
+    assert claims.load_inconsistencies(path).empty
+    path.write_text(
+        "relaxed: [t1.bmi.sd]\nconflicts:\n- block: bmi\n  conflict: [t1.bmi.mean, t1.bmi.sd]\n"
+        "  relaxed: t1.bmi.sd\n", encoding="utf-8")
+    df = claims.load_inconsistencies(path)
+    assert df.loc[0, "claims"] == ["t1.bmi.mean", "t1.bmi.sd"]
+    assert df.loc[0, "relaxed"] == "t1.bmi.sd"
+    assert df.loc[0, "block"] == "bmi"
