@@ -230,6 +230,17 @@ def audit(data_dir: str | Path, claims: pd.DataFrame | None = None, horizon: flo
                         dtype=object)
 
 
+def _text_table(frame: pd.DataFrame, max_width: int = 48) -> str:
+    """A plain left-aligned text table (cells cut at ``max_width`` characters)."""
+    cells = [[str(c) for c in frame.columns]] + [
+        ["" if v is None else str(v)[:max_width] for v in row] for row in frame.itertuples(index=False)
+    ]
+    widths = [max(len(r[j]) for r in cells) for j in range(len(frame.columns))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines) + "\n"
+
+
 def _plain(v):
     """A JSON-ready Python value (numpy scalars unwrapped, NaN as None)."""
     if hasattr(v, "item"):
@@ -284,9 +295,7 @@ def run(data_dir: str | Path = "data", as_json: bool = False, claims_path: str |
             computed=[_show(v, int(dec[i])) for i, v in zip(table["id"], table["computed"], strict=True)],
             ok=table["ok"].map({True: "yes", False: "NO"}).fillna(""),
         )
-        with pd.option_context("display.max_rows", None, "display.max_colwidth", 60,
-                               "display.width", 200):
-            stream.write(shown.to_string(index=False) + "\n")
+        stream.write(_text_table(shown[["id", "source", "reported", "computed", "status", "ok", "reason"]]))
         rep = table[table["status"] == "reproduced"]
         stream.write(
             f"\n{int((rep['ok'] == True).sum())} of {len(rep)} reproduced claims reproduced; "  # noqa: E712
