@@ -292,7 +292,7 @@ def table1_gt(study: Study, decimals: int = 2, title: str | None = None):
         the summary columns, a footnote on the risk-factor columns and, when
         ``study.reconstructed``, a source note saying the data are reconstructed.
     """
-    from great_tables import GT, loc
+    from great_tables import GT, loc, style
 
     data = table1_display(study, decimals)
     n = len(itt(study))
@@ -306,6 +306,7 @@ def table1_gt(study: Study, decimals: int = 2, title: str | None = None):
         .tab_spanner(label="Summary", columns=["mean_sd", "median", "range"])
         .tab_stubhead(label="Characteristic")
         .cols_align(align="right", columns=["N", "mean_sd", "median", "range"])
+        .tab_style(style=style.css("white-space: nowrap"), locations=loc.body(columns=["mean_sd", "range"]))
     )
     if (data["group"] == "Risk factors").any():
         gt = gt.tab_footnote(
