@@ -38,7 +38,8 @@ def require(study: Study, *datasets: str, glue_names: tuple[str, ...] = ()) -> b
     """Whether ``study`` has every dataset named; if not, say so visibly and glue placeholders.
 
     A page whose data are absent still builds: the names in ``glue_names``
-    are glued as "not available" so the prose stays well-formed.
+    are glued as NaN (shown as "nan"), which every numeric format spec in the prose
+    accepts, so a strict build does not fail on a missing file; the note says why.
     """
     missing = [d for d in datasets if not study.has(d)]
     if not missing:
@@ -49,5 +50,5 @@ def require(study: Study, *datasets: str, glue_names: tuple[str, ...] = ()) -> b
         f"This study folder has no {files}; this part of the book is skipped.\n```"
     ))
     for name in glue_names:
-        glue(name, "not available")
+        glue(name, float("nan"))
     return False
