@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .claims import load_claims, matches, round_half_away
+from .claims import load_claims, matches, round_half_away, rounding_rule
 from .io import Study, load_study
 
 __all__ = ["PROVIDERS", "Context", "audit", "compute", "provider", "run"]
@@ -204,7 +204,8 @@ def audit(data_dir: str | Path, claims: pd.DataFrame | None = None, horizon: flo
     Returns
     -------
     pandas.DataFrame
-        ``id, source, reported, computed, status, ok, reason``. ``ok`` is the
+        ``id, source, reported, computed, status, ok, reason, rounding``
+        (:func:`ruxlib.claims.rounding_rule`). ``ok`` is the
         comparison (computed rounded to the claim's decimals, either rounding
         rule, equals reported; inequalities compared as such) for
         ``reproduced`` and ``inconsistent`` claims, and missing (None) for
@@ -218,16 +219,18 @@ def audit(data_dir: str | Path, claims: pd.DataFrame | None = None, horizon: flo
     for r in claims.itertuples(index=False):
         if r.status == "context":
             rows.append(dict(id=r.id, source=r.source, reported=r.reported, computed=None,
-                             status=r.status, ok=None, reason="context: not a result of this trial"))
+                             status=r.status, ok=None, reason="context: not a result of this trial",
+                             rounding=""))
             continue
         value, reason = values[r.id]
         ok = matches(r.reported, int(r.decimals), value)
         if value is not None and not ok and not reason:
             reason = "differs from the publication"
         rows.append(dict(id=r.id, source=r.source, reported=r.reported, computed=value,
-                         status=r.status, ok=bool(ok), reason=reason))
-    return pd.DataFrame(rows, columns=["id", "source", "reported", "computed", "status", "ok", "reason"],
-                        dtype=object)
+                         status=r.status, ok=bool(ok), reason=reason,
+                         rounding=rounding_rule(r.reported, int(r.decimals), value)))
+    return pd.DataFrame(rows, columns=["id", "source", "reported", "computed", "status", "ok", "reason",
+                                       "rounding"], dtype=object)
 
 
 def _text_table(frame: pd.DataFrame, max_width: int = 48) -> str:
@@ -295,7 +298,8 @@ def run(data_dir: str | Path = "data", as_json: bool = False, claims_path: str |
             computed=[_show(v, int(dec[i])) for i, v in zip(table["id"], table["computed"], strict=True)],
             ok=table["ok"].map({True: "yes", False: "NO"}).fillna(""),
         )
-        stream.write(_text_table(shown[["id", "source", "reported", "computed", "status", "ok", "reason"]]))
+        stream.write(_text_table(shown[["id", "source", "reported", "computed", "status", "ok", "rounding",
+                                        "reason"]]))
         rep = table[table["status"] == "reproduced"]
         stream.write(
             f"\n{int((rep['ok'] == True).sum())} of {len(rep)} reproduced claims reproduced; "  # noqa: E712

@@ -30,6 +30,7 @@ __all__ = [
     "matches",
     "parse_reported",
     "round_half_away",
+    "rounding_rule",
     "round_half_even",
     "select",
 ]
@@ -181,6 +182,31 @@ def matches(reported: str, decimals: int, computed) -> bool:
         return rep.value in (round_half_even(x, decimals), round_half_away(x, decimals))
     except InvalidOperation:
         return False
+
+
+def rounding_rule(reported: str, decimals: int, computed) -> str:
+    """Which rounding rule makes ``computed`` print as ``reported``.
+
+    Returns ``"both"`` (no tie at the printed precision), ``"half-even"`` or
+    ``"half-away"`` (a tie that only one rule rounds to the printed value),
+    ``"inequality"`` for claims such as ``"< 0.01"``, or ``""`` when neither
+    rule reproduces it. A paper rounds with one rule (SAS: half away from zero),
+    so a dataset that needs both across its claims is worth a second look.
+
+    Examples
+    --------
+    >>> rounding_rule("36", 0, 36.5), rounding_rule("59", 0, 58.5), rounding_rule("59.5", 1, 59.5)
+    ('half-even', 'half-away', 'both')
+    """
+    if not matches(reported, decimals, computed):
+        return ""
+    rep = parse_reported(reported)
+    if rep.op != "=":
+        return "inequality"
+    x = float(computed)
+    even = round_half_even(x, decimals) == rep.value
+    away = round_half_away(x, decimals) == rep.value
+    return "both" if even and away else ("half-even" if even else "half-away")
 
 
 def select(claims: pd.DataFrame, ids_or_page: str | Iterable[str]) -> pd.DataFrame:

@@ -140,3 +140,12 @@ def test_load_inconsistencies_reads_the_reconstruction_layout(tmp_path):
     assert df.loc[0, "claims"] == ["t1.bmi.mean", "t1.bmi.sd"]
     assert df.loc[0, "relaxed"] == "t1.bmi.sd"
     assert df.loc[0, "block"] == "bmi"
+
+
+def test_rounding_rule_names_the_rule_a_tie_needs():
+    assert claims.rounding_rule("36", 0, 36.5) == "half-even"   # SAS would print 37
+    assert claims.rounding_rule("59", 0, 58.5) == "half-away"   # R would print 58
+    assert claims.rounding_rule("175.2", 1, 175.25) == "half-even"
+    assert claims.rounding_rule("59.5", 1, 59.5) == "both"
+    assert claims.rounding_rule("< 0.01", 2, 0.005) == "inequality"
+    assert claims.rounding_rule("60", 0, 58.5) == ""
