@@ -144,6 +144,15 @@ def _describe(x: np.ndarray) -> dict:
     }
 
 
+def _spread(x: np.ndarray, step: float = 0.08) -> np.ndarray:
+    """Horizontal offsets that put tied values side by side, centred on 0."""
+    offsets = np.zeros(x.size)
+    for value in np.unique(x):
+        idx = np.flatnonzero(x == value)
+        offsets[idx] = (np.arange(idx.size) - (idx.size - 1) / 2) * step
+    return offsets
+
+
 def time_to_start_plot(result: TimeToStart, seed: int = 0):
     """Days of ventilation before the first dose by day-28 outcome: points, median bars.
 
@@ -152,23 +161,23 @@ def time_to_start_plot(result: TimeToStart, seed: int = 0):
     result : TimeToStart
         From :func:`time_to_start`.
     seed : int, default 0
-        Seed of the horizontal jitter.
+        Unused (kept for compatibility): tied values are spread side by side
+        deterministically, so every patient is visible.
 
     Returns
     -------
     matplotlib.figure.Figure
     """
-    rng = np.random.default_rng(seed)
     fig, ax = plt.subplots(figsize=(5.2, 4.4))
     colours = {POOR: "#b2182b", GOOD: "#2166ac"}
     for i, name in enumerate((POOR, GOOD)):
         x = result.data.loc[result.data["group"].eq(name), "VENTPRED"].to_numpy(float)
-        ax.scatter(i + rng.uniform(-0.12, 0.12, x.size), x, s=36, color=colours[name], alpha=0.8,
-                   zorder=3, edgecolor="white", linewidth=0.6)
+        ax.scatter(i + _spread(x), x, s=40, color=colours[name], alpha=0.85,
+                   zorder=5, edgecolor="white", linewidth=0.8)
         if x.size:
             med, mean = np.median(x), x.mean()
-            ax.hlines(med, i - 0.28, i + 0.28, color="black", lw=2.2, zorder=4)
-            ax.hlines(mean, i - 0.22, i + 0.22, color="black", lw=1, ls="--", zorder=4)
+            ax.hlines(med, i - 0.3, i + 0.3, color="#555555", lw=2.2, zorder=3)
+            ax.hlines(mean, i - 0.24, i + 0.24, color="#555555", lw=1.2, ls="--", zorder=3)
     n = result.summary["n"]
     ax.set_xticks([0, 1], [f"{POOR}\n(n = {n[POOR]})", f"{GOOD}\n(n = {n[GOOD]})"])
     ax.set_xlim(-0.6, 1.6)
@@ -177,8 +186,8 @@ def time_to_start_plot(result: TimeToStart, seed: int = 0):
     ax.set_title(
         f"Wilcoxon-Mann-Whitney p = {result.normal.pvalue:.3f} (normal approx.), "
         f"{result.exact.pvalue:.3f} (exact)", fontsize=9)
-    ax.plot([], [], color="black", lw=2.2, label="median")
-    ax.plot([], [], color="black", lw=1, ls="--", label="mean")
+    ax.plot([], [], color="#555555", lw=2.2, label="median")
+    ax.plot([], [], color="#555555", lw=1.2, ls="--", label="mean")
     ax.legend(frameon=False, fontsize=8, loc="upper right")
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
