@@ -1,0 +1,198 @@
+"""The reconstructed study folder reproduces the printed numbers of Neubauer et al. (2021).
+
+Every expected value below is typed from the paper (Table 1, Table 2, Results text,
+Fig. 4 caption); the recomputation uses plain pandas/scipy/lifelines on the CSVs,
+independent of the solver in ruxlib.reconstruct.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from lifelines.statistics import logrank_test
+from scipy.stats import mannwhitneyu
+
+from ruxlib.io import load_study
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+FILES = ["adsl", "adtte", "adlb", "adae", "advs", "admh", "adex", "adicu"]
+
+
+def rounds_to(x: float, printed: str) -> bool:
+    """x lies in the closed rounding interval of the printed number."""
+    dec = len(printed.split(".")[1]) if "." in printed else 0
+    return abs(x - float(printed)) <= 0.5 * 10**-dec + 1e-9
+
+
+@pytest.fixture(scope="module")
+def study():
+    return load_study(DATA)
+
+
+TABLE1 = {  # column or PARAMCD: mean, SD, median, min, max as printed in Table 1
+    "AGE": ("59.5", "14.92", "59", "35", "92"),
+    "WEIGHTBL": ("89.25", "17.76", "90", "60", "127"),
+    "HEIGHTBL": ("175.2", "6.06", "175", "163", "186"),
+    "BMIBL": ("29.2", "6.65", "28", "22", "47.8"),
+    "HR": ("77.1", "17.1", "74.0", "55", "120"),
+    "RESP": ("16.8", "5", "14.5", "12", "28"),
+    "PFRATIO": ("167.3", "148.7", "147.5", "55", "680"),
+    "SYSBP": ("109.8", "13.2", "110.0", "90", "135"),
+    "DIABP": ("55.4", "10.7", "55.0", "40", "80"),
+    "TEMP": ("36.8", "1.3", "36", "35", "39.6"),
+}
+
+
+@pytest.mark.parametrize("name", list(TABLE1))
+def test_table1_continuous_rounds_to_printed(study, name):
+    if name in study.adsl:
+        x = study.adsl[name].astype(float)
+    else:
+        vs = study.advs
+        x = vs.loc[(vs.PARAMCD == name) & (vs.ABLFL == "Y"), "AVAL"].astype(float)
+    assert len(x) == 16
+    got = (x.mean(), x.std(ddof=1), x.median(), x.min(), x.max())
+    for value, printed in zip(got, TABLE1[name], strict=True):
+        assert rounds_to(value, printed), (name, value, printed)
+
+
+def test_bmi_is_weight_over_height_squared_at_print_precision(study):
+    a = study.adsl
+    bmi = a.WEIGHTBL / (a.HEIGHTBL / 100) ** 2
+    assert (abs(bmi - a.BMIBL) <= 0.05 + 1e-9).all()
+
+
+def test_sex_and_risk_factors_match_table1(study):
+    assert study.adsl.SEX.value_counts().to_dict() == {"M": 13, "F": 3}
+    mh = study.admh
+    got = mh.groupby("MHCAT").agg(pts=("USUBJID", "nunique"), rf=("USUBJID", "size"))
+    assert got.loc["Disorder of cardiovascular system"].tolist() == [10, 20]
+    assert got.loc["Rheumatological/Immunological disease"].tolist() == [4, 7]
+    assert got.loc["Respiratory therapy (before trial)"].tolist() == [12, 12]
+    assert got.loc["DNR status"].tolist() == [1, 1]
+    assert got.rf.sum() == 2 + 2 + 3 + 1 + 4 + 20 + 2 + 12 + 7 + 6 + 3
+
+
+def test_table2_grade3_adverse_events(study):
+    ae = study.adae[study.adae.ATOXGR >= 3]
+    n = ae.groupby("AEDECOD").USUBJID.nunique()
+    assert n["Dialysis"] == 3
+    assert n["Aspartate aminotransferase increased"] == 2
+    assert len(n) == 20 and n.sum() == 23
+
+
+def test_treatment_duration_reasons_and_exposure(study):
+    a, ex = study.adsl, study.adex
+    assert a.TRTDURD.median() == 20 and a.TRTDURD.min() == 4 and a.TRTDURD.max() == 28
+    assert a.EOTREAS.value_counts().to_dict() == {
+        "DISCHARGED FROM ICU": 4, "COMPLETED": 4, "TRANSFERRED": 3, "DEATH": 3, "ADVERSE EVENT": 2,
+    }
+    g = ex.groupby("USUBJID")
+    cum = g.EXDOSE.sum()
+    di = 100 * cum / g.EXPLDOS.sum()
+    assert cum.median() == 530 and cum.min() == 105 and cum.max() == 810
+    assert rounds_to(di.median(), "92.9")
+    assert (di < 80).sum() == 1 and rounds_to(di.min(), "72.5")
+    # interruptions: maximal runs of EXDOSE == 0 followed by a dose; length in days
+    lengths = []
+    for _, d in ex.sort_values(["USUBJID", "ADY"]).groupby("USUBJID"):
+        start = None
+        for ady, dose in zip(d.ADY, d.EXDOSE, strict=True):
+            if dose == 0 and start is None:
+                start = ady
+            elif dose > 0 and start is not None:
+                lengths.append(ady - start)
+                start = None
+    assert sorted(lengths) == [2.5, 8.0]
+
+
+def _window_days(icu: pd.DataFrame, code: str, h: float = 28) -> pd.Series:
+    e = icu[icu.PARAMCD == code]
+    d = (np.minimum(e.AENDY, h) - np.maximum(e.ASTDY, 0)).clip(lower=0)
+    return d.groupby(e.USUBJID).sum()
+
+
+def test_icu_ventilation_and_ecmo_days(study):
+    icu = _window_days(study.adicu, "ICU").reindex(study.adsl.USUBJID, fill_value=0)
+    imv = _window_days(study.adicu, "IMV").reindex(study.adsl.USUBJID, fill_value=0)
+    assert (icu.median(), icu.min(), icu.max()) == (16, 6, 28)
+    assert (imv.median(), imv.min(), imv.max()) == (14.5, 3, 28)
+    assert sorted(_window_days(study.adicu, "ECMO").tolist()) == [10, 28, 28]
+
+
+def test_day28_survival_is_13_of_16(study):
+    os_ = study.adtte[study.adtte.PARAMCD == "OS"]
+    early = (os_.CNSR == 0) & (os_.AVAL <= 28)
+    assert early.sum() == 3
+    # every survivor is followed to day 28: the KM estimate at 28 is exactly 13/16
+    assert (os_.loc[~early, "AVAL"] >= 28).all()
+
+
+def test_lnr_median_exact_wmw_and_logrank(study):
+    a = study.adsl.merge(study.adtte[study.adtte.PARAMCD == "OS"], on="USUBJID")
+    s = a[a.LNRBL.notna() & a.LNREXCL.isna()]
+    assert len(s) == 14
+    assert rounds_to(s.LNRBL.median(), "0.07")
+    died = (s.CNSR == 0) & (s.AVAL <= 28)
+    p = mannwhitneyu(s.LNRBL[~died], s.LNRBL[died], alternative="two-sided", method="exact").pvalue
+    assert (died.sum(), p < 0.01) == (3, True)
+    high = s.LNRBL >= s.LNRBL.median()
+    lr = logrank_test(s.AVAL[high], s.AVAL[~high], 1 - s.CNSR[high], 1 - s.CNSR[~high])
+    assert rounds_to(lr.test_statistic, "3.9") and lr.test_statistic < 3.95
+    assert rounds_to(lr.p_value, "0.05")
+
+
+def test_time_to_start_groups(study):
+    a = study.adsl
+    bad = a.VENTPRED[a.D28STAT.isin(["DEAD", "ICU VENTILATED"])]
+    good = a.VENTPRED[a.D28STAT == "ACUTE CARE"]
+    assert rounds_to(bad.median() - good.median(), "1.5")
+    assert rounds_to(bad.mean() - good.mean(), "1.1")
+    # SAS NPAR1WAY: normal approximation, continuity correction, tie-corrected variance
+    p = mannwhitneyu(bad, good, alternative="two-sided", method="asymptotic", use_continuity=True).pvalue
+    assert rounds_to(p, "0.03")
+
+
+def test_biomarkers_crp_il6_fall_ferritin_does_not(study):
+    lb = study.adlb
+
+    def significant(code):
+        d = lb[lb.PARAMCD == code]
+        base = d[d.AVISITN == 0].AVAL
+        out = []
+        for _vis, g in d[d.AVISITN > 0].groupby("AVISITN"):
+            if len(g) >= 2:
+                p = mannwhitneyu(g.AVAL, base, alternative="two-sided", method="asymptotic").pvalue
+                out.append(p < 0.05 and g.AVAL.median() < base.median())
+        return any(out)
+
+    assert significant("CRP") and significant("IL6") and not significant("FERRITIN")
+
+
+def test_study_yml_declares_reconstruction(study):
+    assert study.reconstructed and study.meta["screened"] == 18 and study.n == 16
+
+
+@pytest.mark.slow
+def test_regenerating_gives_byte_identical_files(tmp_path):
+    from ruxlib.reconstruct import run
+
+    run(tmp_path, seed=2021)
+    for name in FILES:
+        assert filecmp.cmp(tmp_path / f"{name}.csv", DATA / f"{name}.csv", shallow=False), name
+    assert filecmp.cmp(tmp_path / "study.yml", DATA / "study.yml", shallow=False)
+
+
+@pytest.mark.slow
+def test_two_solutions_differ_and_both_load(tmp_path):
+    from ruxlib.reconstruct import run
+
+    run(tmp_path, seed=2021, solutions=2)
+    a, b = load_study(tmp_path / "solution-1"), load_study(tmp_path / "solution-2")
+    assert not a.adsl.equals(b.adsl) or not a.adex.equals(b.adex)
+    assert math.isclose(a.adsl.AGE.mean(), b.adsl.AGE.mean(), abs_tol=0.05)
