@@ -57,3 +57,19 @@ def test_glued_values_parses_numbers_and_text(tmp_path):
     path = tmp_path / "x.ipynb"
     nbformat.write(nb, str(path))
     assert glued_values(path) == {"km-s28": 0.8125, "note": "n/a"}
+
+
+def test_book_builds_on_another_trial_with_another_horizon(tmp_path):
+    """A different trial (40 subjects, other IDs, visits, terms; no study.yml) and horizon 21."""
+    from synthetic import make_trial
+
+    from ruxlib.build import build
+
+    data = make_trial(tmp_path / "trial")
+    out = build(data=data, out=tmp_path / "html", params={"horizon": "21"}, jobs=2, progress=False)
+    results = json.loads((out / "results.json").read_text())
+    assert results["parameters"]["horizon"] == 21
+    assert results["pages"]["book/intro"]["intro-n"] == 40
+    html = (out / "book" / "intro.html").read_text()
+    assert "not marked as reconstructed" in html
+    assert "Reconstructed data" not in html
