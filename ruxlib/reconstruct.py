@@ -62,6 +62,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import math
+import time
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -486,10 +487,15 @@ def solve_anthropometry(seed: int, found: list, tries: int = 8) -> tuple[pd.Data
         ws = [s.Value(x) for x in W]
         pb = Block("t1.height_bmi")
         m = pb.m
-        hvals = range(V["height"].lo, V["height"].hi + 1)
+        lo, hi = _bounds(V["height"].min, 1)[0], _bounds(V["height"].max, 1)[1]
+        hvals = range(lo - 2 * attempt, hi + 1 + 2 * attempt)  # widened only on retries
         y = {(i, h): m.NewBoolVar(f"y{i}_{h}") for i in range(N) for h in hvals}
+        hexpr = []
         for i in range(N):
             m.AddExactlyOne(y[i, h] for h in hvals)
+            hexpr.append(sum(h * y[i, h] for h in hvals))
+            if i and ws[i] == ws[i - 1]:
+                m.Add(hexpr[i - 1] <= hexpr[i])  # equal weights are interchangeable
         gh: dict[int, list] = {}
         gb: dict[int, list] = {}
         for (i, h), v in y.items():
@@ -500,11 +506,13 @@ def solve_anthropometry(seed: int, found: list, tries: int = 8) -> tuple[pd.Data
         for h, vs in gh.items():
             d = int(np.min(np.abs(h_t - h)))
             pb.cost += [(d, v) for v in vs]
-        status, _ = _feasible(pb, list(pb.lits), seed, 10.0)
-        if status != cp_model.INFEASIBLE or attempt + 1 == tries:
+        trial: list = []
+        ps, b_relaxed = solve_block(pb, seed, det_time=10.0, found=trial, opt_time=0.5)
+        if not trial or attempt + 1 == tries:
+            if found is not None:
+                found += trial
             break
         wb.m.AddForbiddenAssignments(W, [tuple(ws)])
-    ps, b_relaxed = solve_block(pb, seed, det_time=10.0, found=found, opt_time=0.5)
     relaxed += w_relaxed + b_relaxed
     rows = [(ws[i], h) for (i, h), v in y.items() if ps.Value(v)]
     out = pd.DataFrame(rows, columns=["WEIGHTBL", "HEIGHTBL"])
@@ -827,6 +835,7 @@ class Solution:
     lnr: list  # LNRBL (nan when missing / excluded too)
     relaxed: list
     found: list
+    timings: dict = field(default_factory=dict)
 
 
 def _dose_rows(rng: np.random.Generator, n: int, counts: list[int], zeros: int, reason: str) -> list:
@@ -859,11 +868,21 @@ def solve_all(seed: int, variant: int = 0) -> Solution:
     found: list = []
     relaxed: list = []
     t1 = {}
+    tick = {"t": time.perf_counter()}
+    timings: dict = {}
+
+    def lap(name: str) -> None:
+        now = time.perf_counter()
+        timings[name] = round(now - tick["t"], 3)
+        tick["t"] = now
+
     for k in ("age", "hr", "resp", "pfratio", "sysbp", "diabp", "temp"):
         t1[k], rel = solve_table1_var(k, key, found)
         relaxed += rel
+        lap(f"table1.{k}")
     anthro, rel = solve_anthropometry(key, found)
     relaxed += rel
+    lap("table1.anthropometry")
     patterns = enumerate_logrank_patterns(2)
     pattern = patterns[variant % min(len(patterns), 3)]
     course = build_course(key, pattern)
@@ -879,8 +898,10 @@ def solve_all(seed: int, variant: int = 0) -> Solution:
         # these group sizes cannot carry the time-to-start claims: exclude and re-solve
         course.b.m.AddForbiddenAssignments([_sum_var(course.b.m, bad_n), _sum_var(course.b.m, good_n)], [(nb, ng)])
     relaxed += rel
+    lap("course")
     ss, rel = solve_block(sb, key, det_time=10.0, found=found, opt_time=0.5)
     relaxed += rel
+    lap("time_to_start")
     V = {name: [cs.Value(x) for x in getattr(course, name)] for name in ("n", "T", "u", "v")}
     for name in ("int8", "int25", "low", "ecmo10", "ecmo28", "member", "high", "leuk", "miss", "dead"):
         V[name] = [bool(cs.Value(x)) for x in getattr(course, name)]
@@ -894,6 +915,7 @@ def solve_all(seed: int, variant: int = 0) -> Solution:
     db, D, c, nv = build_dosing(key, V["T"], [e == "COMPLETED" for e in V["eot"]], zeros, V["low"].index(True))
     ds, rel = solve_block(db, key, det_time=30.0, found=found, opt_time=1.0)
     relaxed += rel
+    lap("dosing")
     V["n"] = [ds.Value(x) for x in nv]
     rng = np.random.default_rng([key, _stable("layout")])
     doses = []
@@ -903,7 +925,8 @@ def solve_all(seed: int, variant: int = 0) -> Solution:
         doses.append(_dose_rows(rng, V["n"][i], counts, zeros[i], reason))
     os_ = _os_times(V, key)
     lnr = _lnr_values(V, key)
-    return Solution(V, doses, anthro, t1, os_, lnr, relaxed, found)
+    lap("layout")
+    return Solution(V, doses, anthro, t1, os_, lnr, relaxed, found, timings)
 
 
 def _sum_var(m: cp_model.CpModel, expr):
@@ -1580,7 +1603,9 @@ def prove_findings(found: list | None = None) -> list[dict]:
     u = [m.NewIntVar(0, 28, f"u{i}") for i in range(N)]
     for i in range(N):
         m.Add(u[i] >= T[i])
-    _order_claims(b, "txt.trtdur", T, "20", "4", "28", 1, 1, 28)
+        if i:
+            m.Add(T[i - 1] <= T[i])  # patients indexed by treatment days (symmetry breaking)
+    b.claim("txt.trtdur.median", T[7] + T[8], 40, 40)
     _order_claims(b, "txt.icu", u, "16", "6", "28", 1, 0, 28)
     status, s = _feasible(b, list(b.lits), 0, 10.0)
     core = []
