@@ -1427,6 +1427,10 @@ def build_time_to_start(nb: int, ng: int, seed: int, no_ties: bool = False) -> t
     for v in levels:
         b.cost.append((int(pref[0, v]) + (v > 14) * 5, cb[v]))
         b.cost.append((int(pref[1, v]) + (v > 14) * 5, cg[v]))
+        for c in (cb[v], cg[v]):  # spread the values: penalise more than two per level
+            e = m.NewIntVar(0, N, "")
+            m.Add(e >= c - 2)
+            b.cost.append((6, e))
     return b, cb, cg
 
 
