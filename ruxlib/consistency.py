@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, localcontext
 from fractions import Fraction
 
 import numpy as np
@@ -79,6 +79,16 @@ def _interval(text: str) -> tuple[Fraction, Fraction]:
     return x - half, x + half
 
 
+def _prints_as(value: Fraction, text: str) -> bool:
+    """Whether the exact rational ``value`` prints as ``text`` under either rounding rule."""
+    with localcontext() as ctx:
+        ctx.prec = 60
+        x = Decimal(value.numerator) / Decimal(value.denominator)
+        q = Decimal(1).scaleb(-_decimals(text))
+        target = Decimal(str(text).strip())
+        return target in (x.quantize(q, rounding=ROUND_HALF_EVEN), x.quantize(q, rounding=ROUND_HALF_UP))
+
+
 @dataclass(frozen=True)
 class GrimResult:
     """Outcome of a GRIM test: ``sums`` are the totals (in data units) that fit the printed mean."""
@@ -109,7 +119,10 @@ def grim(mean: str, n: int, granularity: str = "1") -> GrimResult:
     1. The printed mean ``m`` with ``d`` decimals stands for a true mean in
        ``[m - 0.5·10^-d, m + 0.5·10^-d]``.
     2. The sum is ``k · granularity`` for an integer ``k``; keep each ``k`` with
-       ``k · granularity / n`` in that interval (exact rational arithmetic).
+       ``k · granularity / n`` in that interval (exact rational arithmetic) that
+       rounds to ``m`` under round-half-even or round-half-away (at the ends of
+       the interval only one rule, or neither, gives ``m``: 175.5 prints as 176
+       under both).
 
     References
     ----------
@@ -126,7 +139,9 @@ def grim(mean: str, n: int, granularity: str = "1") -> GrimResult:
     g = _frac(granularity)
     k_lo = math.ceil(lo * n / g)
     k_hi = math.floor(hi * n / g)
-    sums = tuple(k * g for k in range(k_lo, k_hi + 1))
+    # the closed interval is one tie too generous at one end: keep sums whose mean
+    # really prints as ``mean`` under round-half-even or round-half-away
+    sums = tuple(k * g for k in range(k_lo, k_hi + 1) if _prints_as(k * g / n, mean))
     return GrimResult(bool(sums), sums)
 
 

@@ -135,3 +135,9 @@ def test_the_paper_passes_its_own_checks():
     assert len(t) > 100
     bad = t[~t["consistent"]]
     assert bad.empty, bad.to_string()
+
+
+def test_grim_excludes_a_tie_that_rounds_away_under_both_rules():
+    # two integers with mean printed "175": 349/2 = 174.5 prints 175 half-away (174 half-even);
+    # 351/2 = 175.5 prints 176 under both rules, so it is not a possible sum
+    assert consistency.grim("175", 2).sums == (Fraction(349), Fraction(350))
