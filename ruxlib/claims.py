@@ -337,26 +337,48 @@ def load_assumptions(path: str | Path | None = None) -> pd.DataFrame | None:
     return pd.DataFrame([{k: _as_text(v) for k, v in r.items()} for r in records])
 
 
+_ID_KEYS = ("claims", "ids", "claim_ids", "conflict", "conflicting")
+_PROOF_KEYS = ("proof", "reason", "why", "note", "explanation", "text")
+
+
+def _conflict_row(r: dict, kind: str) -> dict:
+    ids = next((r[k] for k in _ID_KEYS if k in r), [])
+    ids = [ids] if isinstance(ids, str) else list(ids or [])
+    proof = next((r[k] for k in _PROOF_KEYS if k in r), "")
+    row = {"kind": kind, "claims": [str(i) for i in ids], "proof": _as_text(proof)}
+    row.update({k: _as_text(v) for k, v in r.items()
+                if k not in row and k not in _ID_KEYS + _PROOF_KEYS and k != "table"})
+    return row
+
+
 def load_inconsistencies(path: str | Path | None = None) -> pd.DataFrame | None:
     """Proven conflicts among printed numbers (``data/published/inconsistencies.yml``).
+
+    Two kinds, as ``ruxlib.reconstruct`` writes them:
+
+    - ``conflict``: claims that no dataset at the stated precision satisfies
+      together (the ``relaxed`` one is marked ``inconsistent`` in the ledger);
+    - ``conditional``: claims that cannot hold together *under a natural
+      hypothesis* (``hypothesis``), with the ``resolution`` the reconstruction
+      adopted instead; every claim stays reproducible.
 
     Returns
     -------
     pandas.DataFrame or None
-        ``None`` when the file does not exist; else one row per conflict with
-        ``claims`` (list of claim ids), ``proof`` (text) and any other fields as text.
+        ``None`` when the file does not exist; else one row per entry with
+        ``kind``, ``claims`` (list of claim ids), ``proof`` (text) and every other
+        field as text (bulky enumeration tables are left out).
     """
+    import yaml
+
     path = Path(path) if path is not None else default_path().parent / "inconsistencies.yml"
     if not path.exists():
         return None
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
     rows = []
-    for r in _yaml_records(path, ("id",)):
-        ids = next((r[k] for k in ("claims", "ids", "claim_ids", "conflict", "conflicting") if k in r), [])
-        ids = [ids] if isinstance(ids, str) else list(ids or [])
-        proof = next((r[k] for k in ("proof", "reason", "why", "note", "explanation", "text") if k in r), "")
-        row = {"claims": [str(i) for i in ids], "proof": _as_text(proof)}
-        row.update({k: _as_text(v) for k, v in r.items() if k not in row and k not in
-                    ("claims", "ids", "claim_ids", "conflict", "conflicting", "proof", "reason", "why",
-                     "note", "explanation", "text")})
-        rows.append(row)
-    return pd.DataFrame(rows)
+    if isinstance(data, dict) and any(k in data for k in ("conflicts", "conditional")):
+        for kind, key in (("conflict", "conflicts"), ("conditional", "conditional")):
+            rows += [_conflict_row(r, kind) for r in data.get(key) or [] if isinstance(r, dict)]
+    else:
+        rows = [_conflict_row(r, "conflict") for r in _yaml_records(path, ("id",))]
+    return pd.DataFrame(rows, columns=None if rows else ["kind", "claims", "proof"])

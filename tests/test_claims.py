@@ -149,3 +149,19 @@ def test_rounding_rule_names_the_rule_a_tie_needs():
     assert claims.rounding_rule("59.5", 1, 59.5) == "both"
     assert claims.rounding_rule("< 0.01", 2, 0.005) == "inequality"
     assert claims.rounding_rule("60", 0, 58.5) == ""
+
+
+def test_load_inconsistencies_reads_conditional_conflicts(tmp_path):
+    path = tmp_path / "inconsistencies.yml"
+    path.write_text(
+        "relaxed: []\nconflicts: []\nconditional:\n- id: icu-below-treatment\n"
+        "  claims: [txt.trtdur.median, txt.icu.median]\n  hypothesis: ICU on every treatment day\n"
+        "  result: infeasible\n  proof: median ICU >= median treatment = 20 > 16\n"
+        "  table: [{a: 1}]\n  resolution: treated on the ward\n", encoding="utf-8")
+    df = claims.load_inconsistencies(path)
+    row = df.iloc[0]
+    assert row["kind"] == "conditional"
+    assert row["claims"] == ["txt.trtdur.median", "txt.icu.median"]
+    assert row["hypothesis"] == "ICU on every treatment day"
+    assert row["resolution"] == "treated on the ward"
+    assert "table" not in df.columns
