@@ -105,7 +105,7 @@ TABLE1: dict[str, Var] = {
         Var("age", "Age (yrs.)", 1, 18, 100, "59.5", "14.92", "59", "35", "92"),
         Var("weight", "Weight (kg)", 1, 40, 160, "89.25", "17.76", "90", "60", "127"),
         Var("height", "Height (cm)", 1, 145, 205, "175.2", "6.06", "175", "163", "186"),
-        Var("bmi", "BMI (kg/m2)", 10, 15, 60, "29.2", "6.65", "28", "22", "47.8"),
+        Var("bmi", "BMI (kg/m2)", 10, 15, 60, "29.2", "6.65", "28.0", "22", "47.8"),  # median 28.0 in the Results text
         Var("hr", "Heart rate", 1, 30, 200, "77.1", "17.1", "74.0", "55", "120", "HR", "beats/min"),
         Var("resp", "Respiratory rate", 1, 5, 60, "16.8", "5", "14.5", "12", "28", "RESP", "breaths/min"),
         Var("pfratio", "PaO2/FiO2", 1, 20, 700, "167.3", "148.7", "147.5", "55", "680", "PFRATIO", "mmHg"),
@@ -176,7 +176,12 @@ D28 = ["DEAD", "ICU VENTILATED", "ICU", "ACUTE CARE", "DISCHARGED"]
 
 
 def interval(text: str) -> tuple[Fraction, Fraction]:
-    """Closed rounding interval of a printed number: ``"59.5"`` -> [59.45, 59.55].
+    """Rounding interval of a printed number: ``"59.5"`` -> [59.45, 59.55].
+
+    A value v is accepted when rounding it half-even or half-away-from-zero to the
+    printed decimals gives the printed number: v in [x - h, x + h), and also v = x + h
+    when the last printed digit is even (half-even rounds it down). ``upper_closed``
+    tells which; the integer bounds in ``_bounds`` apply it.
 
     Parameters
     ----------
@@ -192,6 +197,11 @@ def interval(text: str) -> tuple[Fraction, Fraction]:
     dec = len(text.split(".")[1]) if "." in text else 0
     h = Fraction(1, 2 * 10**dec)
     return x - h, x + h
+
+
+def upper_closed(text: str) -> bool:
+    """Whether x + h itself rounds to the printed x (half-even, last digit even)."""
+    return int(text.replace(".", "")[-1]) % 2 == 0
 
 
 def _ceil(q: Fraction) -> int:
@@ -315,9 +325,12 @@ def solve_block(block: Block, seed: int, det_time: float = 20.0, found: list | N
     return s, relaxed
 
 
-def _bounds(text: str, scale: int, mult: int = 1) -> tuple[int, int]:
+def _bounds(text: str, scale, mult: int = 1) -> tuple[int, int]:
+    """Integer bounds of ``value * scale * mult`` for values that round to ``text``."""
     lo, hi = interval(text)
-    return _ceil(lo * scale * mult), _floor(hi * scale * mult)
+    top = hi * scale * mult
+    upper = _floor(top) - (1 if top.denominator == 1 and not upper_closed(text) else 0)
+    return _ceil(lo * scale * mult), upper
 
 
 def add_sd_claim(b: Block, cid: str, total, ss, n: int, scale: int, sd: str, sum_range: tuple[int, int], pad: int) -> None:
@@ -329,7 +342,8 @@ def add_sd_claim(b: Block, cid: str, total, ss, n: int, scale: int, sd: str, sum
     m = b.m
     sdlo, sdhi = interval(sd)
     k = n * (n - 1) * scale * scale
-    klo, khi = _ceil(k * sdlo * sdlo), _floor(k * sdhi * sdhi)
+    top = k * sdhi * sdhi
+    klo, khi = _ceil(k * sdlo * sdlo), _floor(top) - (1 if top.denominator == 1 and not upper_closed(sd) else 0)
     lo, hi = sum_range[0] - pad, sum_range[1] + pad
     sel = {t: m.NewBoolVar(f"{cid}.S{t}") for t in range(max(lo, 0), hi + 1)}
     m.AddExactlyOne(sel.values())
@@ -537,16 +551,6 @@ def solve_block_values(b: Block, key: str, seed: int, found: list) -> tuple[list
 
 
 # --------------------------------------------------------------------------- block B: patient course
-
-
-def _ratio_claim(b: Block, cid: str, num, den, text: str, pct: bool = False) -> None:
-    """``num/den`` within the rounding interval of ``text`` (``den`` > 0): linear."""
-    lo, hi = interval(text)
-    if pct:
-        lo, hi = lo / 100, hi / 100
-    q = lo.denominator * hi.denominator
-    b.claim(cid, q * num - int(lo * q) * den, 0, 10**9)
-    b.claim(cid, int(hi * q) * den - q * num, 0, 10**9)
 
 
 @dataclass
@@ -979,7 +983,7 @@ def _lnr_values(V: dict, seed: int) -> list[float]:
     dead = [i for i in range(N) if V["dead"][i]]
     low_alive = [i for i in range(N) if V["member"][i] and not V["high"][i] and not V["dead"][i]]
     high = [i for i in range(N) if V["high"][i]]
-    med = 70 if L < 7 else int(rng.integers(66, 75))  # thousandths
+    med = 70  # thousandths: the paper's threshold "at least 0.07" is the median itself
     gap = 0 if L < 7 else int(rng.integers(1, 4))
     x7, x8 = med - gap, med + gap  # the 7th and 8th of the 14 sorted values
     out = [float("nan")] * N
