@@ -167,3 +167,8 @@ def shipped_audit():
 def test_published_number_is_reproduced_by_shipped_data(shipped_audit, claim_id):
     row = shipped_audit.loc[claim_id]
     assert row["ok"], f"{claim_id}: printed {row['reported']}, computed {row['computed']} ({row['reason']})"
+
+
+def test_every_reproduced_claim_has_a_provider():
+    uncovered = [i for i in _REPRODUCED if not any(p.covers(i) for p in audit.PROVIDERS)]
+    assert uncovered == []

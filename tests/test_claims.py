@@ -165,3 +165,15 @@ def test_load_inconsistencies_reads_conditional_conflicts(tmp_path):
     assert row["hypothesis"] == "ICU on every treatment day"
     assert row["resolution"] == "treated on the ward"
     assert "table" not in df.columns
+
+
+def test_every_ledger_page_label_is_a_book_page():
+    import re
+    from pathlib import Path
+
+    book = Path(__file__).resolve().parent.parent / "book"
+    labels = set()
+    for page in book.glob("*.md"):
+        labels |= set(re.findall(r"^\(([a-z0-9-]+)\)=\s*$", page.read_text(encoding="utf-8"), flags=re.M))
+    pages = set(claims.load_claims()["page"])
+    assert pages <= labels, f"ledger pages without a book page: {sorted(pages - labels)}"
