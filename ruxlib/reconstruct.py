@@ -1254,16 +1254,22 @@ def run(out: Path = Path("data"), seed: int = 2021, solutions: int = 1) -> int:
     """
     out = Path(out)
     digests = set()
+    first_relaxed: set | None = None
     for k in range(solutions):
         target = out if solutions == 1 else out / f"solution-{k + 1}"
         variant = k
-        while True:
+        for _ in range(20):
             sol = solve_all(seed, variant)
             fr = frames(sol, seed * 1000 + variant)
             digest = hashlib.sha256(pd.concat([f.astype(str) for f in fr.values()]).to_csv().encode()).hexdigest()
-            if digest not in digests:
+            # a further solution must be new and relax nothing the first did not
+            if digest not in digests and (first_relaxed is None or set(sol.relaxed) <= first_relaxed):
                 break
             variant += solutions
+        else:
+            raise RuntimeError(f"no further distinct consistent dataset found for solution {k + 1}")
+        if first_relaxed is None:
+            first_relaxed = set(sol.relaxed)
         digests.add(digest)
         write_folder(target, fr, study_meta(seed, variant))
         if k == 0:

@@ -199,3 +199,50 @@ def test_two_solutions_differ_and_both_load(tmp_path):
     a, b = load_study(tmp_path / "solution-1"), load_study(tmp_path / "solution-2")
     assert not a.adsl.equals(b.adsl) or not a.adex.equals(b.adex)
     assert math.isclose(a.adsl.AGE.mean(), b.adsl.AGE.mean(), abs_tol=0.05)
+
+
+# --------------------------------------------------------------------------- the machinery
+
+
+def test_rounding_interval_accepts_both_rules_and_excludes_odd_upper_endpoint():
+    from ruxlib.reconstruct import _bounds
+
+    # 175 (integer): 174.5 rounds to 175 half-away; 175.5 rounds to 176 either way
+    assert _bounds("175", 1, 2) == (349, 350)  # 2 x median in [349, 351) for integer values
+    # 28.0 with 0.1 units: 27.95 ... 28.05 (28.05 -> 28.0 half-even, digit 0 even)
+    assert _bounds("28.0", 10, 2) == (559, 561)
+
+
+def test_logrank_three_early_deaths_seven_vs_seven_is_3_55():
+    """Hand computation (Peto/Mantel): deaths at risk 7/14, 6/13, 5/12 give chi-square 3.5468,
+    the same as lifelines' logrank_test on the corresponding data."""
+    from ruxlib.reconstruct import logrank_chisq
+
+    x = float(logrank_chisq([(7, 14, 1, 1), (6, 13, 1, 1), (5, 12, 1, 1)]))
+    t_low, e_low = [5, 10, 15, 90, 90, 90, 90], [1, 1, 1, 0, 0, 0, 0]
+    lr = logrank_test(t_low, [90] * 7, e_low, [0] * 7)
+    assert x == pytest.approx(3.5468, abs=1e-4)
+    assert lr.test_statistic == pytest.approx(x, abs=1e-9)
+
+
+def test_no_logrank_pattern_without_events_after_day_28():
+    from ruxlib.reconstruct import early_only_chisq, enumerate_logrank_patterns
+
+    assert enumerate_logrank_patterns(max_late=0) == []
+    assert not any(3.85 <= r["chisq"] < 3.95 for r in early_only_chisq())
+    assert len(enumerate_logrank_patterns(max_late=1)) > 0
+
+
+def test_conflicting_claims_are_named_and_only_one_is_relaxed():
+    from ruxlib.reconstruct import Block, solve_block
+
+    b = Block("toy")
+    x = b.m.NewIntVar(0, 10, "x")
+    y = b.m.NewIntVar(0, 10, "y")
+    b.claim("toy.x.min", x, 5, 10)
+    b.claim("toy.x.max", x, 0, 3)
+    b.claim("toy.y.mean", y, 2, 2)
+    found: list = []
+    s, relaxed = solve_block(b, seed=1, found=found)
+    assert found[0]["conflict"] == ["toy.x.max", "toy.x.min"]
+    assert len(relaxed) == 1 and s.Value(y) == 2
