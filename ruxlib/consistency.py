@@ -36,6 +36,8 @@ __all__ = [
     "TABLE1_PRECISION",
     "check_all",
     "chisq_p_interval",
+    "dose_checks",
+    "max_dose_intensity",
     "exact_wmw_pvalues",
     "grim",
     "grimmer",
@@ -540,9 +542,64 @@ def identity_checks(claims: pd.DataFrame | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
+def max_dose_intensity(days_interrupted: float, planned_mg: float = 830.0, dose_mg: float = 15.0,
+                       per_day: int = 2) -> float:
+    """Highest dose intensity (%) a patient can reach after an interruption of ``days_interrupted``.
+
+    ``per_day · days_interrupted`` administrations of ``dose_mg`` are missed out of at
+    most ``planned_mg`` planned.
+
+    Examples
+    --------
+    >>> round(max_dose_intensity(8), 2)
+    71.08
+    """
+    return 100 * (planned_mg - per_day * days_interrupted * dose_mg) / planned_mg
+
+
+def dose_checks(claims: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Can the interruptions coexist with the printed dose intensities under protocol dosing?
+
+    An interruption of ``D`` days misses ``2·D`` administrations of (at most)
+    15 mg. The largest planned total is the 28-day protocol maximum (2 × 10 mg
+    on day 1, 2 × 15 mg on days 2–28 = 830 mg), so the interrupted patient's
+    dose intensity is at most ``(830 − 30·D) / 830``. Only one patient is below
+    80 %, at 72.5 %; every other patient is at or above 80 %. An interruption
+    whose best case is below 80 % and not 72.5 % contradicts that, *unless*
+    some doses exceeded the protocol's 15 mg or dose intensity was defined
+    otherwise (the check is conditional on those two).
+    """
+    c = _ledger(claims)
+    need = ["txt.dose.start_times", "txt.dose.start_mg", "txt.dose.main_times", "txt.dose.main_mg",
+            "txt.dose.main_from", "txt.dose.main_to", "txt.di.below80_value", "txt.di.below80_n"]
+    if not all(i in c for i in need):
+        return pd.DataFrame(columns=COLUMNS)
+    v = {i: _value(c, i) for i in need}
+    planned = (v["txt.dose.start_times"] * v["txt.dose.start_mg"] * (v["txt.dose.main_from"] - 1)
+               + v["txt.dose.main_times"] * v["txt.dose.main_mg"] * (v["txt.dose.main_to"] - v["txt.dose.main_from"] + 1))
+    threshold = _value(c, "ctx.di.threshold") if "ctx.di.threshold" in c else 80.0
+    low_text = c["txt.di.below80_value"]["reported"]
+    rows = []
+    for iid in ("txt.interrupt.ae_days", "txt.interrupt.tube_days"):
+        if iid not in c:
+            continue
+        days = _value(c, iid)
+        missed = v["txt.dose.main_times"] * days * v["txt.dose.main_mg"]
+        best = max_dose_intensity(days, planned, v["txt.dose.main_mg"], int(v["txt.dose.main_times"]))
+        ok = best >= threshold or best >= float(_interval(low_text)[0])
+        rows.append(_row(
+            "Interruption vs dose intensity", c[iid]["quantity"], [iid, *need],
+            f"{c[iid]['reported']} days interrupted; one patient below {threshold:g} %, at {low_text} %",
+            f"at most ({planned:g} − {missed:g}) / {planned:g} = {best:.1f} %", ok,
+            "conditional on doses of at most 15 mg and DI = given / planned over the whole course"
+            + ("" if ok else f": {best:.1f} % is below {threshold:g} % and below {low_text} %"),
+        ))
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
 def check_all(claims: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every consistency check of the paper against itself, one row per check."""
     claims = load_claims() if claims is None else claims
     parts = [table1_checks(claims), percentage_checks(claims), pvalue_checks(claims),
-             wmw_checks(claims), identity_checks(claims)]
+             wmw_checks(claims), identity_checks(claims), dose_checks(claims)]
     return pd.concat([p for p in parts if len(p)], ignore_index=True)
