@@ -34,6 +34,7 @@ from .claims import load_claims, matches, parse_reported
 
 __all__ = [
     "TABLE1_PRECISION",
+    "bmi_checks",
     "check_all",
     "chisq_p_interval",
     "dose_checks",
@@ -542,6 +543,35 @@ def identity_checks(claims: pd.DataFrame | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
+def bmi_checks(claims: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Is Table 1's BMI range possible with its weight and height ranges?
+
+    BMI = weight / height², so no patient's BMI exceeds max weight / min height²
+    nor falls below min weight / max height². When the printed maximum BMI is
+    only just reachable, the heaviest patient must also be the shortest (the
+    ``detail`` says so).
+    """
+    c = _ledger(claims)
+    ids = ["t1.bmi.min", "t1.bmi.max", "t1.weight.min", "t1.weight.max", "t1.height.min", "t1.height.max"]
+    if not all(i in c for i in ids):
+        return pd.DataFrame(columns=COLUMNS)
+    bmin, bmax, wmin, wmax, hmin, hmax = (_value(c, i) for i in ids)
+    top = wmax / (hmin / 100) ** 2
+    bottom = wmin / (hmax / 100) ** 2
+    lo_max = float(_interval(c["t1.bmi.max"]["reported"])[0])
+    # next-shortest possible height (whole cm) for the heaviest patient
+    second = wmax / ((hmin + 1) / 100) ** 2
+    forced = second < lo_max <= top
+    return pd.DataFrame([
+        _row("BMI range within weight/height bounds", "BMI (kg/m2)", ids,
+             f"BMI {c['t1.bmi.min']['reported']}–{c['t1.bmi.max']['reported']}",
+             f"BMI possible in [{bottom:.2f}, {top:.2f}]",
+             lo_max <= top and float(_interval(c["t1.bmi.min"]["reported"])[1]) >= bottom,
+             (f"tight: {wmax:g} kg at {hmin:g} cm gives {top:.2f}, at {hmin + 1:g} cm {second:.2f}; "
+              f"with whole kg and cm the heaviest patient is also the shortest") if forced else ""),
+    ], columns=COLUMNS)
+
+
 def max_dose_intensity(days_interrupted: float, planned_mg: float = 830.0, dose_mg: float = 15.0,
                        per_day: int = 2) -> float:
     """Highest dose intensity (%) a patient can reach after an interruption of ``days_interrupted``.
@@ -601,5 +631,5 @@ def check_all(claims: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every consistency check of the paper against itself, one row per check."""
     claims = load_claims() if claims is None else claims
     parts = [table1_checks(claims), percentage_checks(claims), pvalue_checks(claims),
-             wmw_checks(claims), identity_checks(claims), dose_checks(claims)]
+             wmw_checks(claims), identity_checks(claims), dose_checks(claims), bmi_checks(claims)]
     return pd.concat([p for p in parts if len(p)], ignore_index=True)

@@ -162,3 +162,21 @@ def test_grim_excludes_a_tie_that_rounds_away_under_both_rules():
     # two integers with mean printed "175": 349/2 = 174.5 prints 175 half-away (174 half-even);
     # 351/2 = 175.5 prints 176 under both rules, so it is not a possible sum
     assert consistency.grim("175", 2).sums == (Fraction(349), Fraction(350))
+
+
+def test_bmi_range_forces_heaviest_to_be_shortest():
+    # 127 / 1.63^2 = 47.80 (prints 47.8); 127 / 1.64^2 = 47.22; 60 / 1.86^2 = 17.34
+    led = _ledger([
+        ["t1.bmi.min", "T1", "x", "22", 0, "reproduced", ""],
+        ["t1.bmi.max", "T1", "x", "47.8", 1, "reproduced", ""],
+        ["t1.weight.min", "T1", "x", "60", 0, "reproduced", ""],
+        ["t1.weight.max", "T1", "x", "127", 0, "reproduced", ""],
+        ["t1.height.min", "T1", "x", "163", 0, "reproduced", ""],
+        ["t1.height.max", "T1", "x", "186", 0, "reproduced", ""],
+    ])
+    row = consistency.bmi_checks(led).iloc[0]
+    assert row["consistent"]
+    assert row["derived"] == "BMI possible in [17.34, 47.80]"
+    assert "heaviest patient is also the shortest" in row["detail"]
+    led.loc[led["id"] == "t1.bmi.max", "reported"] = "48.0"
+    assert not consistency.bmi_checks(led).iloc[0]["consistent"]
