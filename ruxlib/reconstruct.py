@@ -242,6 +242,18 @@ class Block:
         self.m.Add(dev >= expr - hi)
         self.devs.append(dev)
 
+    def claim_text(self, cid: str, expr, text: str, scale, mult: int = 1) -> None:
+        """Claim that ``expr / (scale * mult)`` rounds to ``text``; values that round to it
+        under only one of the two rules are penalised (preferred: both rules agree)."""
+        lo, hi = _bounds(text, scale, mult)
+        self.claim(cid, expr, lo, hi)
+        blo, bhi = _bounds(text, scale, mult, both=True)
+        if (blo, bhi) != (lo, hi) and blo <= bhi:
+            e = self.m.NewIntVar(0, 1, "")
+            self.m.Add(expr >= blo).OnlyEnforceIf(e.Not())
+            self.m.Add(expr <= bhi).OnlyEnforceIf(e.Not())
+            self.cost.append((200, e))
+
     def enforce(self, cid: str, ct) -> None:
         """A claim that is a plain constraint (no distance when relaxed)."""
         ct.OnlyEnforceIf(self.lit(cid))
@@ -325,12 +337,18 @@ def solve_block(block: Block, seed: int, det_time: float = 20.0, found: list | N
     return s, relaxed
 
 
-def _bounds(text: str, scale, mult: int = 1) -> tuple[int, int]:
-    """Integer bounds of ``value * scale * mult`` for values that round to ``text``."""
+def _bounds(text: str, scale, mult: int = 1, both: bool = False) -> tuple[int, int]:
+    """Integer bounds of ``value * scale * mult`` for values that round to ``text``.
+
+    With ``both`` the bounds for values that round to ``text`` under both rules
+    (half-even and half-away): the upper endpoint never, the lower one only when the
+    last printed digit is even.
+    """
     lo, hi = interval(text)
-    top = hi * scale * mult
-    upper = _floor(top) - (1 if top.denominator == 1 and not upper_closed(text) else 0)
-    return _ceil(lo * scale * mult), upper
+    top, bottom = hi * scale * mult, lo * scale * mult
+    upper = _floor(top) - (1 if top.denominator == 1 and (both or not upper_closed(text)) else 0)
+    lower = _ceil(bottom) + (1 if both and bottom.denominator == 1 and not upper_closed(text) else 0)
+    return lower, upper
 
 
 def add_sd_claim(b: Block, cid: str, total, ss, n: int, scale: int, sd: str, sum_range: tuple[int, int], pad: int) -> None:
@@ -359,7 +377,7 @@ def add_summary(b: Block, key: str, xs: list, var: Var, sorted_: bool = False) -
     total = m.NewIntVar(0, n * ub, f"{key}.sum")
     m.Add(total == sum(xs))
     lo, hi = _bounds(var.mean, s, n)
-    b.claim(f"t1.{key}.mean", total, lo, hi)
+    b.claim_text(f"t1.{key}.mean", total, var.mean, s, n)
     sq = []
     for i, x in enumerate(xs):
         q = m.NewIntVar(0, ub * ub, f"{key}.sq{i}")
@@ -381,9 +399,9 @@ def add_summary(b: Block, key: str, xs: list, var: Var, sorted_: bool = False) -
         mx = m.NewIntVar(var.lo * s, ub, f"{key}.max")
         m.AddMinEquality(mn, xs)
         m.AddMaxEquality(mx, xs)
-    b.claim(f"t1.{key}.median", lo8 + hi9, *_bounds(var.median, s, 2))
-    b.claim(f"t1.{key}.min", mn, *_bounds(var.min, s))
-    b.claim(f"t1.{key}.max", mx, *_bounds(var.max, s))
+    b.claim_text(f"t1.{key}.median", lo8 + hi9, var.median, s, 2)
+    b.claim_text(f"t1.{key}.min", mn, var.min, s)
+    b.claim_text(f"t1.{key}.max", mx, var.max, s)
     return {"sum": total, "ss": ss}
 
 
@@ -454,7 +472,7 @@ def add_hist_summary(b: Block, key: str, var: Var, groups: dict[int, list]) -> N
     total = m.NewIntVar(0, n * ub, f"{key}.sum")
     m.Add(total == sum(v * cnt[v] for v in vals))
     lo, hi = _bounds(var.mean, s, n)
-    b.claim(f"t1.{key}.mean", total, lo, hi)
+    b.claim_text(f"t1.{key}.mean", total, var.mean, s, n)
     ss = m.NewIntVar(0, n * ub * ub, f"{key}.ss")
     m.Add(ss == sum(v * v * cnt[v] for v in vals))
     add_sd_claim(b, f"t1.{key}.sd", total, ss, n, s, var.sd, (lo, hi), pad=2 * n * s)
@@ -474,9 +492,9 @@ def add_hist_summary(b: Block, key: str, var: Var, groups: dict[int, list]) -> N
             m.Add(upto >= k).OnlyEnforceIf(sel[v])
         return sum(v * sel[v] for v in vals)
 
-    b.claim(f"t1.{key}.median", order_stat(n // 2, "q8_") + order_stat(n // 2 + 1, "q9_"), *_bounds(var.median, s, 2))
-    b.claim(f"t1.{key}.min", order_stat(1, "min_"), *_bounds(var.min, s))
-    b.claim(f"t1.{key}.max", order_stat(n, "max_"), *_bounds(var.max, s))
+    b.claim_text(f"t1.{key}.median", order_stat(n // 2, "q8_") + order_stat(n // 2 + 1, "q9_"), var.median, s, 2)
+    b.claim_text(f"t1.{key}.min", order_stat(1, "min_"), var.min, s)
+    b.claim_text(f"t1.{key}.max", order_stat(n, "max_"), var.max, s)
 
 
 def solve_anthropometry(seed: int, found: list, tries: int = 8) -> tuple[pd.DataFrame, list[str]]:
@@ -521,7 +539,7 @@ def solve_anthropometry(seed: int, found: list, tries: int = 8) -> tuple[pd.Data
             d = int(np.min(np.abs(h_t - h)))
             pb.cost += [(d, v) for v in vs]
         trial: list = []
-        ps, b_relaxed = solve_block(pb, seed, det_time=10.0, found=trial, opt_time=0.5)
+        ps, b_relaxed = solve_block(pb, seed, det_time=10.0, found=trial, opt_time=2.0)
         if not trial or attempt + 1 == tries:
             if found is not None:
                 found += trial
@@ -763,13 +781,16 @@ def _order_claims(b: Block, prefix: str, xs: list, median: str, mn: str, mx: str
     add_order_stat(m, xs, c, N // 2 + 1, f"{prefix}.q9")
     # a median of whole numbers is printed as is (A-MEDIAN): the printed value exactly
     med2 = Fraction(median) * scale * 2
-    b.claim(f"{prefix}.median", a + c, *((int(med2), int(med2)) if med2.denominator == 1 else _bounds(median, scale, 2)))
+    if med2.denominator == 1:
+        b.claim(f"{prefix}.median", a + c, int(med2), int(med2))
+    else:
+        b.claim_text(f"{prefix}.median", a + c, median, scale, 2)
     x0 = m.NewIntVar(lo, hi, "")
     x1 = m.NewIntVar(lo, hi, "")
     m.AddMinEquality(x0, xs)
     m.AddMaxEquality(x1, xs)
-    b.claim(f"{prefix}.min", x0, *_bounds(mn, scale))
-    b.claim(f"{prefix}.max", x1, *_bounds(mx, scale))
+    b.claim_text(f"{prefix}.min", x0, mn, scale)
+    b.claim_text(f"{prefix}.max", x1, mx, scale)
 
 
 def build_dosing(seed: int, T: list[int], completed: list[bool], zeros: list[int], low: int) -> tuple[Block, list, dict, list]:
