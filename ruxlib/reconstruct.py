@@ -1708,8 +1708,9 @@ def prove_findings(found: list | None = None) -> list[dict]:
             "hypothesis": "all VENTPRED values (half days) distinct among the compared patients",
             "result": "infeasible",
             "proof": "CP-SAT over every group size pair (nb >= 3, ng >= 1, nb + ng <= 16) with tie counts limited to 1: "
-            "INFEASIBLE for all (prove_no_ties(); about 90 s). By hand for 6 vs 6: p = 0.03 needs U = 32 of 36, a rank-sum "
-            "difference of 28, i.e. a mean rank gap of 4.7; distinct half-day values put that at >= 2.3 days, above 1.1.",
+            "INFEASIBLE for all (prove_no_ties(); about 90 s; tests/test_reconstruct.py). Intuition for 6 vs 6: p = 0.03 "
+            "needs U = 32 of 36, nearly complete separation, which distinct half-day values cannot combine with a mean "
+            "difference of only 1.1 days and a median difference of 1.5.",
             "resolution": "Ties allowed; p with SAS's tie-corrected variance (A-VENT).",
         }
     )

@@ -246,3 +246,10 @@ def test_conflicting_claims_are_named_and_only_one_is_relaxed():
     s, relaxed = solve_block(b, seed=1, found=found)
     assert found[0]["conflict"] == ["toy.x.max", "toy.x.min"]
     assert len(relaxed) == 1 and s.Value(y) == 2
+
+
+@pytest.mark.slow
+def test_time_to_start_claims_need_ties_for_every_group_size():
+    from ruxlib.reconstruct import prove_no_ties
+
+    assert set(prove_no_ties().values()) == {"INFEASIBLE"}
