@@ -630,7 +630,7 @@ def build_course(seed: int, pattern: dict | None = None, icu_covers_treatment: b
         m.Add(2 * T[i] - 1 <= n[i])
         m.Add(n[i] <= 2 * T[i])
         m.Add(n[i] == 56).OnlyEnforceIf(eot[i, "COMPLETED"])
-        m.Add(n[i] <= 55).OnlyEnforceIf(eot[i, "COMPLETED"].Not())
+        m.Add(n[i] <= 54).OnlyEnforceIf(eot[i, "COMPLETED"].Not())  # stopped a day early or more
         m.Add(int8[i] + int25[i] <= 1)
         m.Add(n[i] >= 3 + 16 * int8[i] + 5 * int25[i])  # the missed run is followed by a dose
         # the 72.5 % patient needs P with 0.7245 P <= D: n >= 3 covers it; cumulative dose
@@ -818,7 +818,7 @@ def build_dosing(seed: int, T: list[int], completed: list[bool], zeros: list[int
     D, r, n, Pv = [], [], [], []
     for i in R:
         lo = 56 if completed[i] else max(2, 2 * T[i] - 1)
-        hi = 56 if completed[i] else min(55, 2 * T[i])
+        hi = 56 if completed[i] else min(54, 2 * T[i])
         ni = m.NewIntVar(max(lo, 3 + zeros[i] if zeros[i] else lo), hi, f"n{i}")
         P = m.NewIntVar(4, 166, f"P{i}")
         m.Add(P == 3 * ni - 2)
@@ -1165,18 +1165,30 @@ def _ae_frame(sol: Solution, ids: list[str], rng: np.random.Generator) -> pd.Dat
     """Table 2 (grade 3): each term in exactly N patients; AE-stopped and AE-interrupted
     patients have at least one; onset during treatment (A-AE)."""
     V = sol.course
-    must = [i for i in range(N) if V["eot"][i] == "ADVERSE EVENT" or V["int8"][i]]
+    # the events behind the stops and the 8-day interruption: onset on the last dose day,
+    # or on the day of the first missed dose
+    onset = {}
+    for i in range(N):
+        if V["eot"][i] == "ADVERSE EVENT":
+            onset[i] = float(V["T"][i] - 1)
+        elif V["int8"][i]:
+            onset[i] = float(math.floor(next(a for a, d, _, _ in sol.doses[i] if d == 0)))
+    left = {term: k for term, k in TABLE2}
+    assigned: dict[str, list[int]] = {term: [] for term in left}
+    terms = [t for t, _ in TABLE2]
+    for i in onset:
+        term = terms[int(rng.integers(0, len(terms)))]
+        while len(assigned[term]) >= left[term] or i in assigned[term]:
+            term = terms[(terms.index(term) + 1) % len(terms)]
+        assigned[term].append(i)
     rows = []
-    pending = list(must)
     for term, k in TABLE2:
+        chosen = list(assigned[term])
         pool = [int(i) for i in rng.permutation(N)]
-        chosen = []
-        while pending and len(chosen) < k:
-            chosen.append(pending.pop(0))
         chosen += [i for i in pool if i not in chosen][: k - len(chosen)]
         for i in chosen:
-            hi = max(1, V["T"][i] - 1)
-            rows.append((ids[i], term, 3, "", float(int(rng.integers(0, hi + 1)))))
+            day = onset[i] if i in assigned[term] else float(int(rng.integers(0, max(1, V["T"][i] - 1) + 1)))
+            rows.append((ids[i], term, 3, "", day))
     df = pd.DataFrame(rows, columns=["USUBJID", "AEDECOD", "ATOXGR", "AESER", "ASTDY"])
     return df.sort_values(["USUBJID", "ASTDY", "AEDECOD"], kind="stable").reset_index(drop=True)
 
