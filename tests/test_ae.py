@@ -4,19 +4,9 @@ import math
 
 import pandas as pd
 import pytest
+from studyfolder import write_study
 
-from ruxlib import ae, io
-
-
-def write_study(folder, meta=None, **files):
-    """Write a study folder: each keyword is a file name (adsl, adae, ...) -> list of row dicts."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, rows in files.items():
-        pd.DataFrame(rows).to_csv(folder / f"{name}.csv", index=False)
-    if meta is not None:
-        (folder / "study.yml").write_text(meta, encoding="utf-8")
-    return io.load_study(folder)
-
+from ruxlib import ae
 
 ADSL = [{"USUBJID": u, "AGE": 50, "SEX": "M"} for u in ("1", "2", "3", "4")] + [
     {"USUBJID": "9", "AGE": 50, "SEX": "M", "ITTFL": "N"}
@@ -96,21 +86,3 @@ def test_claim_values_reads_the_term_from_the_ledger(tmp_path):
     assert v["t2.missing.n"] == 0 and v["t2.missing.pct"] == 0.0
     assert all(x is None for x in ae.claim_values(write_study(tmp_path / "n", adsl=ADSL), ledger).values())
     assert not math.isnan(v["t2.sepsis.n"])
-
-
-@pytest.mark.slow
-def test_ae_page_executes_on_a_folder_with_adsl_only(tmp_path):
-    import jupytext
-    import papermill
-
-    from ruxlib.build import REPO
-
-    folder = tmp_path / "adsl-only"
-    folder.mkdir()
-    (folder / "adsl.csv").write_text("USUBJID,AGE,SEX\n1,50,M\n2,60,F\n", encoding="utf-8")
-    nb = tmp_path / "page.ipynb"
-    jupytext.write(jupytext.read(REPO / "book" / "adverse-events.md"), nb)
-    papermill.execute_notebook(str(nb), str(tmp_path / "out.ipynb"), parameters={"data_dir": str(folder)},
-                               cwd=str(REPO / "book"), progress_bar=False, kernel_name="python3")
-    out = (tmp_path / "out.ipynb").read_text(encoding="utf-8")
-    assert "Not available" in out

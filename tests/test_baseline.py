@@ -4,19 +4,9 @@ import math
 
 import pandas as pd
 import pytest
+from studyfolder import write_study
 
-from ruxlib import baseline, io
-
-
-def write_study(folder, meta=None, **files):
-    """Write a study folder: each keyword is a file name (adsl, advs, ...) -> list of row dicts."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, rows in files.items():
-        pd.DataFrame(rows).to_csv(folder / f"{name}.csv", index=False)
-    if meta is not None:
-        (folder / "study.yml").write_text(meta, encoding="utf-8")
-    return io.load_study(folder)
-
+from ruxlib import baseline
 
 ADSL = [
     {"USUBJID": "S1", "AGE": 30, "SEX": "F", "ITTFL": "Y", "WEIGHTBL": 80, "HEIGHTBL": 200},
@@ -186,21 +176,3 @@ def test_baseline_values_and_dotplot_mark_mean_median_and_reference(tmp_path):
 def test_baseline_values_empty_without_advs(tmp_path):
     study = write_study(tmp_path / "s", adsl=ADSL)
     assert baseline.baseline_values(study, "PFRATIO").empty
-
-
-@pytest.mark.slow
-def test_baseline_page_executes_on_a_folder_with_adsl_only(tmp_path):
-    import jupytext
-    import papermill
-
-    from ruxlib.build import REPO
-
-    folder = tmp_path / "adsl-only"
-    folder.mkdir()
-    (folder / "adsl.csv").write_text("USUBJID,AGE,SEX\n1,50,M\n2,60,F\n", encoding="utf-8")
-    nb = tmp_path / "page.ipynb"
-    jupytext.write(jupytext.read(REPO / "book" / "baseline.md"), nb)
-    papermill.execute_notebook(str(nb), str(tmp_path / "out.ipynb"), parameters={"data_dir": str(folder)},
-                               cwd=str(REPO / "book"), progress_bar=False, kernel_name="python3")
-    out = (tmp_path / "out.ipynb").read_text(encoding="utf-8")
-    assert "Not available" in out

@@ -120,21 +120,3 @@ def test_biomarker_plot_puts_stars_over_a_clearly_lower_visit():
     assert biomarkers.visit_tests(adlb, "CRP").loc[1, "stars"] == "***"
     fig = biomarkers.biomarker_plot(adlb, paramcds=("CRP",))
     assert "***" in [t.get_text() for t in fig.axes[0].texts]
-
-
-@pytest.mark.slow
-def test_biomarkers_page_executes_on_a_folder_with_adsl_only(tmp_path):
-    import jupytext
-    import papermill
-
-    from ruxlib.build import REPO
-
-    folder = tmp_path / "adsl-only"
-    folder.mkdir()
-    (folder / "adsl.csv").write_text("USUBJID,AGE,SEX\n1,50,M\n2,60,F\n", encoding="utf-8")
-    nb = tmp_path / "page.ipynb"
-    jupytext.write(jupytext.read(REPO / "book" / "biomarkers.md"), nb)
-    papermill.execute_notebook(str(nb), str(tmp_path / "out.ipynb"), parameters={"data_dir": str(folder)},
-                               cwd=str(REPO / "book"), progress_bar=False, kernel_name="python3")
-    out = (tmp_path / "out.ipynb").read_text(encoding="utf-8")
-    assert "Not available" in out

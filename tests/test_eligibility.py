@@ -2,20 +2,11 @@
 
 import inspect
 
-import pandas as pd
 import pytest
+from studyfolder import write_study
 
 from ruxlib import eligibility as el
-from ruxlib import io, registry
-
-
-def write_study(folder, adsl, **files):
-    """Write a study folder: adsl rows plus any other file given as a list of dicts."""
-    folder.mkdir(exist_ok=True)
-    pd.DataFrame(adsl).to_csv(folder / "adsl.csv", index=False)
-    for name, rows in files.items():
-        pd.DataFrame(rows).to_csv(folder / f"{name}.csv", index=False)
-    return io.load_study(folder)
+from ruxlib import registry
 
 
 def status(study, nct, crit):

@@ -5,20 +5,11 @@ import math
 import matplotlib
 import pandas as pd
 import pytest
+from studyfolder import write_study
 
-from ruxlib import exposure, io
+from ruxlib import exposure
 
 matplotlib.use("Agg")
-
-
-def write_study(folder, meta=None, **files):
-    """Write a study folder: each keyword is a file name (adsl, adex, ...) -> list of row dicts."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, rows in files.items():
-        pd.DataFrame(rows).to_csv(folder / f"{name}.csv", index=False)
-    if meta is not None:
-        (folder / "study.yml").write_text(meta, encoding="utf-8")
-    return io.load_study(folder)
 
 
 def bid_rows(usubjid, days, missed=(), reason="", planned=None):
@@ -145,21 +136,3 @@ def test_claim_values_interruption_days_by_reason(tmp_path):
     assert v["txt.interrupt.tube_days"] == pytest.approx(2.5)
     assert v["txt.interrupt.ae_days"] == pytest.approx(8.0)  # missed 2 .. 9.5, resumed 10
     assert v["txt.trtdur.median"] == pytest.approx(11.0)
-
-
-@pytest.mark.slow
-def test_exposure_page_executes_on_a_folder_with_adsl_only(tmp_path):
-    import jupytext
-    import papermill
-
-    from ruxlib.build import REPO
-
-    folder = tmp_path / "adsl-only"
-    folder.mkdir()
-    (folder / "adsl.csv").write_text("USUBJID,AGE,SEX\n1,50,M\n2,60,F\n", encoding="utf-8")
-    nb = tmp_path / "page.ipynb"
-    jupytext.write(jupytext.read(REPO / "book" / "exposure.md"), nb)
-    papermill.execute_notebook(str(nb), str(tmp_path / "out.ipynb"), parameters={"data_dir": str(folder)},
-                               cwd=str(REPO / "book"), progress_bar=False, kernel_name="python3")
-    out = (tmp_path / "out.ipynb").read_text(encoding="utf-8")
-    assert "Not available" in out

@@ -1,6 +1,5 @@
 """ICU course: days in ICU / on IMV / on ECMO in [0, horizon], and the swimmer plot."""
 
-from pathlib import Path
 
 import matplotlib
 
@@ -8,17 +7,9 @@ matplotlib.use("Agg")
 
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
+from studyfolder import write_folder as write_study  # noqa: E402
 
 from ruxlib import icu, io  # noqa: E402
-
-
-def write_study(folder: Path, **files: str) -> Path:
-    """Write a study folder: keyword = file stem, value = CSV text."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for stem, text in files.items():
-        (folder / f"{stem}.csv").write_text(text.strip() + "\n", encoding="utf-8")
-    return folder
-
 
 ADSL = """
 USUBJID,AGE,SEX,ITTFL,TRTDURD,EOTREAS,D28STAT
@@ -150,21 +141,3 @@ def test_ecmo_over_whole_window_is_a_full_course(tmp_path):
     assert values["txt.ecmo.n"] == 3
     assert (values["txt.ecmo.days_short"], values["txt.ecmo.n_short"]) == (10.0, 1)
     assert (values["txt.ecmo.days_full"], values["txt.ecmo.n_full"]) == (28.0, 2)
-
-
-@pytest.mark.slow
-def test_icu_page_executes_on_a_folder_with_adsl_only(tmp_path):
-    import jupytext
-    import papermill
-
-    from ruxlib.build import REPO
-
-    folder = tmp_path / "adsl-only"
-    folder.mkdir()
-    (folder / "adsl.csv").write_text("USUBJID,AGE,SEX\n1,50,M\n2,60,F\n", encoding="utf-8")
-    nb = tmp_path / "page.ipynb"
-    jupytext.write(jupytext.read(REPO / "book" / "icu.md"), nb)
-    papermill.execute_notebook(str(nb), str(tmp_path / "out.ipynb"), parameters={"data_dir": str(folder)},
-                               cwd=str(REPO / "book"), progress_bar=False, kernel_name="python3")
-    out = (tmp_path / "out.ipynb").read_text(encoding="utf-8")
-    assert "Not available" in out

@@ -1,22 +1,14 @@
 """LNR analysis set, day-28 status, median split, exact WMW and log-rank."""
 
-from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
 
 import pytest  # noqa: E402
+from studyfolder import write_folder as write_study  # noqa: E402
 
 from ruxlib import io, lnr  # noqa: E402
-
-
-def write_study(folder: Path, **files: str) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    for stem, text in files.items():
-        (folder / f"{stem}.csv").write_text(text.strip() + "\n", encoding="utf-8")
-    return folder
-
 
 # Analysis set A-F and I (7 patients): LNR 0.01 (I), 0.02 (A), 0.04 (B), 0.05 (C),
 # 0.05 (D), 0.10 (E), 0.20 (F): median 0.05, and C and D sit exactly on it.
@@ -159,24 +151,6 @@ def test_median_split_ties_can_go_low_as_in_the_methods_wording(study):
     assert sorted(groups.index[groups["group"].eq("high")]) == ["E", "F"]
     with pytest.raises(ValueError, match="at_median"):
         lnr.lnr_groups(study, at_median="middle")
-
-
-@pytest.mark.slow
-def test_lnr_page_executes_on_a_folder_with_adsl_only(tmp_path):
-    import jupytext
-    import papermill
-
-    from ruxlib.build import REPO
-
-    folder = tmp_path / "adsl-only"
-    folder.mkdir()
-    (folder / "adsl.csv").write_text("USUBJID,AGE,SEX\n1,50,M\n2,60,F\n", encoding="utf-8")
-    nb = tmp_path / "page.ipynb"
-    jupytext.write(jupytext.read(REPO / "book" / "lnr.md"), nb)
-    papermill.execute_notebook(str(nb), str(tmp_path / "out.ipynb"), parameters={"data_dir": str(folder)},
-                               cwd=str(REPO / "book"), progress_bar=False, kernel_name="python3")
-    out = (tmp_path / "out.ipynb").read_text(encoding="utf-8")
-    assert "Not available" in out
 
 
 FULL = {

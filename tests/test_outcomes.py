@@ -1,18 +1,9 @@
 """The registered outcome measures of NCT04334044 on small hand-made study folders."""
 
-import pandas as pd
 import pytest
+from studyfolder import write_study
 
-from ruxlib import io, outcomes, registry
-
-
-def write_study(folder, adsl, **files):
-    folder.mkdir(exist_ok=True)
-    pd.DataFrame(adsl).to_csv(folder / "adsl.csv", index=False)
-    for name, rows in files.items():
-        pd.DataFrame(rows).to_csv(folder / f"{name}.csv", index=False)
-    return io.load_study(folder)
-
+from ruxlib import outcomes, registry
 
 ADSL4 = {"USUBJID": ["a", "b", "c", "d"], "AGE": [50] * 4, "SEX": ["M"] * 4,
          "EOTREAS": ["DEATH", "COMPLETED", "DISCHARGED FROM ICU", "TRANSFERRED"]}

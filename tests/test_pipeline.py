@@ -73,3 +73,16 @@ def test_book_builds_on_another_trial_with_another_horizon(tmp_path):
     html = (out / "book" / "intro.html").read_text()
     assert "not marked as reconstructed" in html
     assert "Reconstructed data" not in html
+
+
+def test_book_builds_on_a_folder_with_adsl_only(tmp_path):
+    """Every page runs when only adsl.csv exists: absent data give a visible note, not a crash."""
+    from ruxlib.build import build
+
+    folder = tmp_path / "adsl-only"
+    folder.mkdir()
+    (folder / "adsl.csv").write_text("USUBJID,AGE,SEX\n1,50,M\n2,60,F\n", encoding="utf-8")
+    out = build(data=folder, out=tmp_path / "html", jobs=2, progress=False)
+    for page in ("survival", "icu", "biomarkers", "time-to-start", "lnr", "adverse-events", "exposure"):
+        html = (out / "book" / f"{page}.html").read_text()
+        assert "Not available" in html, page

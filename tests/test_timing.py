@@ -1,22 +1,14 @@
 """Time to start: VENTPRED, dead or ventilated at day 28 vs acute care."""
 
-from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
 
 import pytest  # noqa: E402
+from studyfolder import write_folder as write_study  # noqa: E402
 
 from ruxlib import io, timing  # noqa: E402
-
-
-def write_study(folder: Path, **files: str) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    for stem, text in files.items():
-        (folder / f"{stem}.csv").write_text(text.strip() + "\n", encoding="utf-8")
-    return folder
-
 
 # poor outcome (DEAD / ICU VENTILATED): 3, 2, 1.5; acute care: 1, 0.5, 0.5.
 # Not in either group: ICU (10), DISCHARGED (7), acute care without VENTPRED,
@@ -92,21 +84,3 @@ def test_plot_labels_groups_with_n(study):
     fig = timing.time_to_start_plot(timing.time_to_start(study))
     labels = [t.get_text() for t in fig.axes[0].get_xticklabels()]
     assert labels[0].endswith("(n = 3)") and labels[1].endswith("(n = 3)")
-
-
-@pytest.mark.slow
-def test_time_to_start_page_executes_on_a_folder_with_adsl_only(tmp_path):
-    import jupytext
-    import papermill
-
-    from ruxlib.build import REPO
-
-    folder = tmp_path / "adsl-only"
-    folder.mkdir()
-    (folder / "adsl.csv").write_text("USUBJID,AGE,SEX\n1,50,M\n2,60,F\n", encoding="utf-8")
-    nb = tmp_path / "page.ipynb"
-    jupytext.write(jupytext.read(REPO / "book" / "time-to-start.md"), nb)
-    papermill.execute_notebook(str(nb), str(tmp_path / "out.ipynb"), parameters={"data_dir": str(folder)},
-                               cwd=str(REPO / "book"), progress_bar=False, kernel_name="python3")
-    out = (tmp_path / "out.ipynb").read_text(encoding="utf-8")
-    assert "Not available" in out
