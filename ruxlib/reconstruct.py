@@ -1114,12 +1114,13 @@ def _icu_frame(sol: Solution, ids: list[str], rng: np.random.Generator) -> pd.Da
             icu1 = imv1 = aval
         else:
             extra = int(rng.integers(3, 15))
-            icu1 = u if u < HORIZON or V["eot"][i] == "TRANSFERRED" else HORIZON + extra
-            if alive_end is not None:
-                icu1 = min(icu1, alive_end) if u < HORIZON else alive_end
+            if u < HORIZON:  # left the ICU (or was transferred) within the window
+                icu1 = u
+            elif alive_end is not None:  # died in the ICU after day 28
+                icu1 = alive_end
+            else:  # still in the ICU at day 28: leaves later, not after the last contact
+                icu1 = min(HORIZON + extra, aval)
             imv1 = v if v < HORIZON else icu1
-            if V["d28"][i] == "ICU" and v >= HORIZON:
-                imv1 = HORIZON
         rows.append((ids[i], "ICU", icu0, float(icu1)))
         rows.append((ids[i], "IMV", vent0, float(imv1)))
         if V["ecmo28"][i]:
@@ -1266,7 +1267,7 @@ def study_meta(seed: int, variant: int) -> dict:
             "Regenerate with `ruxlib reconstruct --seed "
             f"{seed}`. See data/README.md and data/published/assumptions.yml."
         ),
-        "source": "Neubauer A et al. Leukemia 2021;35:2917-2923. doi:10.1038/s41375-021-01374-3",
+        "source": "Neubauer A et al. Leukemia 35:2917-2923 (2021)",
         "seed": seed,
         "variant": variant,
         "horizon_days": HORIZON,
