@@ -931,7 +931,7 @@ def solve_all(seed: int, variant: int = 0) -> Solution:
         course.b.m.AddForbiddenAssignments([_sum_var(course.b.m, bad_n), _sum_var(course.b.m, good_n)], [(nb, ng)])
     relaxed += rel
     lap("course")
-    ss, rel = solve_block(sb, key, det_time=10.0, found=found, opt_time=0.5)
+    ss, rel = solve_block(sb, key, det_time=10.0, found=found, opt_time=2.0)
     relaxed += rel
     lap("time_to_start")
     V = {name: [cs.Value(x) for x in getattr(course, name)] for name in ("n", "T", "u", "v")}
@@ -1476,12 +1476,12 @@ def build_time_to_start(nb: int, ng: int, seed: int, no_ties: bool = False) -> t
     rng = np.random.default_rng([seed, _stable("start"), nb, ng])
     pref = rng.integers(0, 4, (2, len(levels)))
     for v in levels:
-        b.cost.append((int(pref[0, v]) + (v > 14) * 5, cb[v]))
-        b.cost.append((int(pref[1, v]) + (v > 14) * 5, cg[v]))
+        b.cost.append((int(pref[0, v]) + v // 3 + (v > 14) * 5, cb[v]))
+        b.cost.append((int(pref[1, v]) + v // 3 + (v > 14) * 5, cg[v]))
         for c in (cb[v], cg[v]):  # spread the values: penalise more than two per level
             e = m.NewIntVar(0, N, "")
             m.Add(e >= c - 2)
-            b.cost.append((6, e))
+            b.cost.append((20, e))
     return b, cb, cg
 
 
