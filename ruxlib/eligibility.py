@@ -46,6 +46,7 @@ import numpy as np
 import pandas as pd
 
 from .io import Study
+from .schema import ELIGIBILITY_FLAGS
 
 __all__ = [
     "MET",
@@ -71,21 +72,12 @@ UNDECIDED = "cannot be decided"
 ELIGIBLE = "eligible"
 NOT_ELIGIBLE = "not eligible"
 
-FLAGS = {
-    "COVCONFL": "SARS-CoV-2 infection confirmed by a nucleic-acid (PCR) test",
-    "HOSPFL": "hospitalized at entry",
-    "DYSPNFL": "dyspnoea or increased work of breathing at entry",
-    "CTPNEUFL": "chest imaging (CT) shows COVID-19 pneumonia / typical infiltrates",
-    "NIVFFL": "intubated after failure of non-invasive ventilation with respiratory rate > 30 and PaO2/FiO2 < 200 mmHg",
-    "CONSFL": "informed consent given (by the patient or a legal representative)",
-    "PREGFL": "pregnant or breastfeeding at entry",
-    "INFECTFL": "known active HIV, hepatitis B or C, herpes zoster or tuberculosis infection",
-}
-"""Optional ``adsl`` columns (``Y``/``N``) for facts outside the data contract.
+FLAGS = ELIGIBILITY_FLAGS
+"""Optional ``adsl`` columns (``Y``/``N``) for facts no other column records.
 
-They are not part of the contract (extra columns are allowed and ignored by
-validation); a trial export that has them lets the matching criteria be
-decided. Names follow the ADaM habit of ``…FL`` for flags.
+They are optional columns of the contract (``ruxlib.schema``, validated as Y/N and
+listed in the data appendix); a trial export that has them lets the matching
+criteria be decided. Names follow the ADaM habit of ``…FL`` for flags.
 """
 
 THRESHOLDS = {
@@ -329,25 +321,25 @@ def _age_at_least(study: Study, years: float) -> pd.DataFrame:
 
 # ---------------------------------------------------------------- NCT04334044 (registry record)
 
-@_rule("NCT04334044", "INC1", "adsl.COVCONFL (not in the data contract)")
+@_rule("NCT04334044", "INC1", "adsl.COVCONFL")
 def nct04334044_inc1_covid_confirmed(study: Study) -> pd.DataFrame:
     """Patients with diagnosed COVID-19 with confirmatory test"""
     return _from_flag(study, "COVCONFL")
 
 
-@_rule("NCT04334044", "INC2", "adsl.DYSPNFL (not in the data contract)")
+@_rule("NCT04334044", "INC2", "adsl.DYSPNFL")
 def nct04334044_inc2_dyspnoea(study: Study) -> pd.DataFrame:
     """Increase in work of breathing or presence of dyspnea"""
     return _from_flag(study, "DYSPNFL")
 
 
-@_rule("NCT04334044", "INC3", "adsl.CTPNEUFL (not in the data contract)")
+@_rule("NCT04334044", "INC3", "adsl.CTPNEUFL")
 def nct04334044_inc3_imaging(study: Study) -> pd.DataFrame:
     """Presence of lung changes associated with COVID pneumonia by chest imaging"""
     return _from_flag(study, "CTPNEUFL")
 
 
-@_rule("NCT04334044", "INC4", "adsl.CONSFL (not in the data contract)")
+@_rule("NCT04334044", "INC4", "adsl.CONSFL")
 def nct04334044_inc4_consent(study: Study) -> pd.DataFrame:
     """Informed consent"""
     return _from_flag(study, "CONSFL")
@@ -359,7 +351,7 @@ def nct04334044_inc5_adult(study: Study) -> pd.DataFrame:
     return _age_at_least(study, THRESHOLDS["NCT04334044"]["age_min"])
 
 
-@_rule("NCT04334044", "EXC1", "adsl.SEX = M decides 'not met'; otherwise adsl.PREGFL (not in the data contract)")
+@_rule("NCT04334044", "EXC1", "adsl.SEX = M decides 'not met'; otherwise adsl.PREGFL")
 def nct04334044_exc1_pregnancy(study: Study) -> pd.DataFrame:
     """Pregnancy or breastfeeding"""
     flagged = _from_flag(study, "PREGFL")
@@ -382,7 +374,7 @@ def nct04334044_exc3_neutropenia(study: Study) -> pd.DataFrame:
     return _threshold(study, "adlb", "NEUT", lambda x: x < limit, f"< {limit:g} × 10⁹/L?", _count_in_giga_per_l)
 
 
-@_rule("NCT04334044", "EXC4", "adsl.INFECTFL (not in the data contract)")
+@_rule("NCT04334044", "EXC4", "adsl.INFECTFL")
 def nct04334044_exc4_infection(study: Study) -> pd.DataFrame:
     """Known and active infection of HIV, Hepatitis C, Hepatitis B, Herpes Zoster or Mycobacterium Tuberculosis"""
     return _from_flag(study, "INFECTFL")
@@ -390,7 +382,7 @@ def nct04334044_exc4_infection(study: Study) -> pd.DataFrame:
 
 # ---------------------------------------------------------------- NCT04359290 (the paper's Methods)
 
-@_rule("NCT04359290", "INC1", "adsl.COVCONFL (not in the data contract)")
+@_rule("NCT04359290", "INC1", "adsl.COVCONFL")
 def nct04359290_inc1_covid_pcr(study: Study) -> pd.DataFrame:
     """nucleic-acid-based test proven COVID-19 disease"""
     return _from_flag(study, "COVCONFL")
@@ -463,13 +455,13 @@ def nct04359290_inc7_ferritin(study: Study) -> pd.DataFrame:
     return _frame(study, status, evidence)
 
 
-@_rule("NCT04359290", "INC8", "adsl.CTPNEUFL (not in the data contract)")
+@_rule("NCT04359290", "INC8", "adsl.CTPNEUFL")
 def nct04359290_inc8_ct(study: Study) -> pd.DataFrame:
     """a CT-scan demonstrating COVID-19 typical pulmonary infiltrates"""
     return _from_flag(study, "CTPNEUFL")
 
 
-@_rule("NCT04359290", "INC9", "adsl.CONSFL (not in the data contract)")
+@_rule("NCT04359290", "INC9", "adsl.CONSFL")
 def nct04359290_inc9_consent(study: Study) -> pd.DataFrame:
     """Patients or their representatives/legal person in charge had to give informed consent."""
     return _from_flag(study, "CONSFL")

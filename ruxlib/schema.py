@@ -45,6 +45,18 @@ class FileSpec:
 USUBJID = Column("USUBJID", "str", "Unique subject identifier", required=True, nullable=False)
 YN = ("Y", "N")
 
+ELIGIBILITY_FLAGS = {
+    "COVCONFL": "SARS-CoV-2 infection confirmed by a nucleic-acid (PCR) test",
+    "HOSPFL": "hospitalized at entry",
+    "DYSPNFL": "dyspnoea or increased work of breathing at entry",
+    "CTPNEUFL": "chest imaging (CT) shows COVID-19 pneumonia / typical infiltrates",
+    "NIVFFL": "intubated after failure of non-invasive ventilation with respiratory rate > 30 and PaO2/FiO2 < 200 mmHg",
+    "CONSFL": "informed consent given (by the patient or a legal representative)",
+    "PREGFL": "pregnant or breastfeeding at entry",
+    "INFECTFL": "known active HIV, hepatitis B or C, herpes zoster or tuberculosis infection",
+}
+"""Optional Y/N ``adsl`` flags that decide eligibility criteria no other column can."""
+
 FILES: tuple[FileSpec, ...] = (
     FileSpec(
         "adsl.csv",
@@ -64,6 +76,7 @@ FILES: tuple[FileSpec, ...] = (
             Column("D28STAT", "str", "Status at day 28: DEAD, ICU VENTILATED, ICU, ACUTE CARE, DISCHARGED, …"),
             Column("LNRBL", "float", "Baseline lymphocyte/neutrophil ratio (derived from adlb.csv LYMPH/NEUT when absent)", unit="ratio", min=0),
             Column("LNREXCL", "str", "Why the subject is excluded from the LNR analysis (e.g. LEUKEMIA); empty if included"),
+            *(Column(name, "str", f"Eligibility flag: {text}", allowed=YN) for name, text in ELIGIBILITY_FLAGS.items()),
         ),
         required=True,
         unique=("USUBJID",),
@@ -93,6 +106,7 @@ FILES: tuple[FileSpec, ...] = (
             Column("AVISITN", "float", "Nominal study day of the visit (0 = baseline)", required=True, unit="study day", nullable=False),
             Column("AVAL", "float", "Analysis value", required=True, nullable=False),
             Column("AVALU", "str", "Unit of AVAL"),
+            Column("ANRHI", "float", "Upper limit of the laboratory's reference range (same unit as AVAL)"),
             Column("ABLFL", "str", "Y on the baseline record (else AVISITN == 0 is baseline)", allowed=("Y",)),
             Column("ADY", "float", "Actual study day of the sample", unit="study day"),
         ),
@@ -108,6 +122,7 @@ FILES: tuple[FileSpec, ...] = (
             Column("AEBODSYS", "str", "MedDRA system organ class"),
             Column("ATOXGR", "int", "CTCAE grade", required=True, allowed=("1", "2", "3", "4", "5"), nullable=False),
             Column("AESER", "str", "Serious adverse event", allowed=YN),
+            Column("AEREL", "str", "Causality: relationship to the study drug (e.g. RELATED, POSSIBLE, NOT RELATED)"),
             Column("ASTDY", "float", "Study day of onset", unit="study day"),
         ),
     ),
