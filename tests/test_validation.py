@@ -122,6 +122,8 @@ CASES = [
      ["adsl.csv row 3 (USUBJID S-03)", "AGE must be ≤ 130", "920"]),
     ("ittfl-yes", replace("adsl.csv", "S-01,59,M,Y", "S-01,59,M,YES"),
      ["adsl.csv row 1 (USUBJID S-01)", "ITTFL must be one of Y, N", "YES"]),
+    ("eligibility-flag-not-yn", set_file("adsl.csv", "USUBJID,AGE,SEX,PREGFL\nS-01,59,M,N\nS-02,35,F,maybe\nS-03,92,M,\n"),
+     ["adsl.csv row 2 (USUBJID S-02)", "PREGFL must be one of Y, N", "maybe"]),
     ("not-a-folder", None, ["not a folder"]),
 ]
 
