@@ -9,7 +9,10 @@ Algorithm
    the others' execution times.
 4. Build the executed notebooks with Jupyter Book (execution off, ``-W -n --keep-going``:
    any warning, broken reference or missing figure fails the build).
-5. Copy the HTML to OUT and write ``OUT/results.json``: every glued value by page and name.
+5. Copy the HTML and ``results.json`` (every glued value by page and name) into a marked
+   sibling of OUT and swap it in (:mod:`ruxlib.outdir`). OUT and its stage are checked before
+   step 1: a folder that ``ruxlib build`` did not make, the study folder, or a folder that
+   cannot be written is refused, and nothing is deleted.
 """
 
 from __future__ import annotations
@@ -26,9 +29,13 @@ from pathlib import Path
 import yaml
 
 from .io import load_study
+from .outdir import OutputError, Replacement, check_target, clear, mark
 
 REPO = Path(__file__).resolve().parent.parent
 STATUS_PAGE = "book/status"
+
+
+__all__ = ["BuildError", "OutputError", "build", "glued_values", "toc_pages"]
 
 
 class BuildError(Exception):
@@ -98,12 +105,20 @@ def _execute(page: str, stage: Path, params: dict) -> tuple[str, float]:
     return page, time.perf_counter() - start
 
 
+def _stage_dir(out: Path) -> Path:
+    """Where the executed notebooks of a build into ``out`` are kept (under the repo's ``_build``)."""
+    import hashlib
+
+    key = hashlib.sha256(str(out).encode()).hexdigest()[:10]
+    return REPO / "_build" / "stage" / f"{out.name}-{key}"
+
+
 def _stage(stage: Path, pages: list[str]) -> None:
     import jupytext
 
-    if stage.exists():
-        shutil.rmtree(stage)
+    clear(stage)  # only a stage that ruxlib build made (marked) is removed
     stage.mkdir(parents=True)
+    mark(stage)
     toc = yaml.safe_load((REPO / "_toc.yml").read_text(encoding="utf-8"))
     toc["parts"] = [part for part in toc.get("parts", []) if part.get("chapters")]  # skip empty parts
     (stage / "_toc.yml").write_text(yaml.safe_dump(toc, sort_keys=False), encoding="utf-8")
@@ -178,9 +193,10 @@ def build(data: Path, out: Path | None = None, params: dict | None = None, jobs:
     from tqdm import tqdm
 
     data = Path(data).resolve()
+    inputs = {"the study folder": data, "the book's pages": REPO / "book", "the library": REPO / "ruxlib"}
+    out = check_target(Path(out) if out else REPO / "_build" / "html", inputs)
+    stage = check_target(_stage_dir(out), inputs, label="stage folder")
     load_study(data)  # raises DataError with every problem
-    out = Path(out).resolve() if out else REPO / "_build" / "html"
-    stage = out.parent / f".{out.name}-stage"  # executed notebooks, kept for inspection
     pages = toc_pages()
     _stage(stage, pages)
 
@@ -219,14 +235,13 @@ def build(data: Path, out: Path | None = None, params: dict | None = None, jobs:
         bad = [line for line in lines if "WARNING" in line or "ERROR" in line or "Error" in line]
         raise BuildError("Jupyter Book failed:\n" + "\n".join((bad or lines)[-30:]))
     html = stage / "_out" / "_build" / "html"
-    if out.exists():
-        shutil.rmtree(out)
-    shutil.copytree(html, out)
     results = {
         "data": str(data),
         "parameters": {k: v for k, v in params.items() if k != "data_dir"},
         "timings": {p: round(s, 2) for p, s in timings.items()},
         "pages": {p: glued_values(stage / f"{p}.ipynb") for p in pages},
     }
-    (out / "results.json").write_text(json.dumps(results, indent=1, default=str), encoding="utf-8")
+    with Replacement(out) as new:
+        shutil.copytree(html, new, dirs_exist_ok=True)
+        (new / "results.json").write_text(json.dumps(results, indent=1, default=str), encoding="utf-8")
     return out

@@ -29,7 +29,7 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from .build import BuildError, build
+    from .build import BuildError, OutputError, build
 
     params = dict(args.param or [])
     try:
@@ -39,7 +39,7 @@ def _build(args: argparse.Namespace) -> int:
             params=params,
             jobs=args.jobs,
         )
-    except DataError as e:
+    except (DataError, OutputError) as e:
         print(str(e), file=sys.stderr)
         return 1
     except BuildError as e:
@@ -62,8 +62,13 @@ def _audit(args: argparse.Namespace) -> int:
 
 def _reconstruct(args: argparse.Namespace) -> int:
     from . import reconstruct
+    from .outdir import OutputError
 
-    return reconstruct.run(Path(args.out), seed=args.seed, solutions=args.solutions)
+    try:
+        return reconstruct.run(Path(args.out), seed=args.seed, solutions=args.solutions)
+    except OutputError as e:
+        print(str(e), file=sys.stderr)
+        return 1
 
 
 def parser() -> argparse.ArgumentParser:

@@ -1288,7 +1288,9 @@ def run(out: Path = Path("data"), seed: int = 2021, solutions: int = 1) -> int:
     int
         0 on success.
     """
-    out = Path(out)
+    from .outdir import check_writable_folder
+
+    out = check_writable_folder(Path(out))
     digests = set()
     first_relaxed: set | None = None
     for k in range(solutions):

@@ -82,7 +82,15 @@ def test_book_builds_on_a_folder_with_adsl_only(tmp_path):
     folder = tmp_path / "adsl-only"
     folder.mkdir()
     (folder / "adsl.csv").write_text("USUBJID,AGE,SEX\n1,50,M\n2,60,F\n", encoding="utf-8")
-    out = build(data=folder, out=tmp_path / "html", jobs=2, progress=False)
+    from ruxlib.outdir import mark
+
+    previous = tmp_path / "html"  # an earlier build's output (marked): replaced whole
+    previous.mkdir()
+    mark(previous)
+    (previous / "stale.html").write_text("old", encoding="utf-8")
+    out = build(data=folder, out=previous, jobs=2, progress=False)
+    assert not (out / "stale.html").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["adsl-only", "html"]  # nothing beside it
     for page in ("survival", "icu", "biomarkers", "time-to-start", "lnr", "adverse-events", "exposure"):
         html = (out / "book" / f"{page}.html").read_text()
         assert "Not available" in html, page
