@@ -25,8 +25,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from .claims import load_claims, matches, round_half_away, rounding_rule
+from .claims import load_claims, matches, rounding_rule
 from .io import Study, load_study
+from .printed import round_half_away
 
 __all__ = ["PROVIDERS", "Context", "audit", "compute", "provider", "run"]
 

@@ -11,16 +11,15 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 
 import pandas as pd
 
+from .printed import Printed, round_half_away
+
 __all__ = [
     "COLUMNS",
     "STATUSES",
-    "Reported",
     "compare",
     "compare_table",
     "default_path",
@@ -28,25 +27,14 @@ __all__ = [
     "load_claims",
     "load_inconsistencies",
     "matches",
-    "parse_reported",
-    "round_half_away",
     "rounding_rule",
-    "round_half_even",
     "select",
 ]
 
 COLUMNS = ("id", "source", "quantity", "reported", "decimals", "status", "note")
 STATUSES = ("reproduced", "inconsistent", "context")
 
-_WORDS = {
-    "zero": 0, "one": 1, "another": 1, "two": 2, "three": 3, "four": 4, "five": 5,
-    "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11,
-    "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
-    "seventeen": 17, "eighteen": 18,
-}
 _ID = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)*$")
-_OPS = (("<=", "<="), ("≤", "<="), (">=", ">="), ("≥", ">="), ("<", "<"), (">", ">"),
-        ("more than", ">"), ("less than", "<"), ("at least", ">="), ("~", "~"))
 
 
 def default_path() -> Path:
@@ -88,7 +76,7 @@ def load_claims(path: str | Path | None = None) -> pd.DataFrame:
         if not _ID.match(r.id):
             problems.append(f"{r.id}: ids are lower-case words joined by dots")
         try:
-            parse_reported(r.reported)
+            Printed.parse(r.reported)
         except ValueError as e:
             problems.append(f"{r.id}: {e}")
         if not str(r.decimals).isdigit():
@@ -99,59 +87,10 @@ def load_claims(path: str | Path | None = None) -> pd.DataFrame:
     return df
 
 
-@dataclass(frozen=True)
-class Reported:
-    """A printed number: ``op`` is ``"="`` for a value, else an inequality (``"<"``, ``">"``, ...)."""
-
-    op: str
-    value: float
-
-
-def parse_reported(text: str) -> Reported:
-    """Parse a printed number such as ``"59.5"``, ``"Sixteen"``, ``"< 0.01"``, ``"more than one"``.
-
-    Examples
-    --------
-    >>> parse_reported("< 0.01")
-    Reported(op='<', value=0.01)
-    >>> parse_reported("Thirteen")
-    Reported(op='=', value=13.0)
-    """
-    s = str(text).strip()
-    op = "="
-    for prefix, name in _OPS:
-        if s.lower().startswith(prefix):
-            op, s = name, s[len(prefix):].strip()
-            break
-    if op == "~":
-        op = "="
-    s = s.rstrip("%").strip()
-    if s.lower() in _WORDS:
-        return Reported(op, float(_WORDS[s.lower()]))
-    try:
-        return Reported(op, float(s))
-    except ValueError:
-        raise ValueError(f"reported '{text}' is not a number") from None
-
-
-def _quantize(x: float, decimals: int, mode) -> Decimal:
-    return Decimal(repr(float(x))).quantize(Decimal(1).scaleb(-decimals), rounding=mode)
-
-
-def round_half_even(x: float, decimals: int) -> float:
-    """Round like R and numpy (ties to even), on the printed decimal representation of ``x``."""
-    return float(_quantize(x, decimals, ROUND_HALF_EVEN))
-
-
-def round_half_away(x: float, decimals: int) -> float:
-    """Round like SAS and by hand (ties away from zero), on the decimal representation of ``x``."""
-    return float(_quantize(x, decimals, ROUND_HALF_UP))
-
-
 def matches(reported: str, decimals: int, computed) -> bool:
     """Whether ``computed`` reproduces the printed ``reported`` at ``decimals`` places.
 
-    Either rounding rule (half-even or half-away) is accepted; an inequality such
+    Either rounding rule is accepted (:class:`ruxlib.printed.Printed`); an inequality such
     as ``"< 0.01"`` is checked as an inequality on the unrounded value.
 
     Examples
@@ -161,52 +100,21 @@ def matches(reported: str, decimals: int, computed) -> bool:
     >>> matches("< 0.01", 2, 4 / 364)
     False
     """
-    if computed is None:
-        return False
-    try:
-        x = float(computed)
-    except (TypeError, ValueError):
-        return False
-    if math.isnan(x):
-        return False
-    rep = parse_reported(reported)
-    if rep.op == "<":
-        return x < rep.value
-    if rep.op == "<=":
-        return x <= rep.value
-    if rep.op == ">":
-        return x > rep.value
-    if rep.op == ">=":
-        return x >= rep.value
-    try:
-        return rep.value in (round_half_even(x, decimals), round_half_away(x, decimals))
-    except InvalidOperation:
-        return False
+    return Printed.parse(reported, decimals).matches(computed)
 
 
 def rounding_rule(reported: str, decimals: int, computed) -> str:
-    """Which rounding rule makes ``computed`` print as ``reported``.
+    """Which rounding rule makes ``computed`` print as ``reported`` (:meth:`Printed.rule`).
 
-    Returns ``"both"`` (no tie at the printed precision), ``"half-even"`` or
-    ``"half-away"`` (a tie that only one rule rounds to the printed value),
-    ``"inequality"`` for claims such as ``"< 0.01"``, or ``""`` when neither
-    rule reproduces it. A paper rounds with one rule (SAS: half away from zero),
-    so a dataset that needs both across its claims is worth a second look.
+    A paper rounds with one rule (SAS: half away from zero), so a dataset that needs both
+    across its claims is worth a second look.
 
     Examples
     --------
     >>> rounding_rule("36", 0, 36.5), rounding_rule("59", 0, 58.5), rounding_rule("59.5", 1, 59.5)
     ('half-even', 'half-away', 'both')
     """
-    if not matches(reported, decimals, computed):
-        return ""
-    rep = parse_reported(reported)
-    if rep.op != "=":
-        return "inequality"
-    x = float(computed)
-    even = round_half_even(x, decimals) == rep.value
-    away = round_half_away(x, decimals) == rep.value
-    return "both" if even and away else ("half-even" if even else "half-away")
+    return Printed.parse(reported, decimals).rule(computed)
 
 
 def select(claims: pd.DataFrame, ids_or_page: str | Iterable[str]) -> pd.DataFrame:

@@ -23,14 +23,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, localcontext
+from decimal import Decimal
 from fractions import Fraction
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from .claims import load_claims, matches, parse_reported
+from .claims import load_claims, matches
+from .printed import Printed
 
 __all__ = [
     "TABLE1_PRECISION",
@@ -70,26 +71,14 @@ def _frac(text) -> Fraction:
     return Fraction(Decimal(str(text).strip()))
 
 
-def _decimals(text: str) -> int:
-    text = str(text).strip()
-    return len(text.split(".")[1]) if "." in text else 0
-
-
 def _interval(text: str) -> tuple[Fraction, Fraction]:
-    """All values that print as ``text`` under either rounding rule (closed interval)."""
-    half = Fraction(1, 2 * 10 ** _decimals(text))
-    x = _frac(text)
-    return x - half, x + half
+    """The endpoints of the values that print as ``text`` (:meth:`Printed.interval`)."""
+    return Printed.parse(text).interval()
 
 
 def _prints_as(value: Fraction, text: str) -> bool:
     """Whether the exact rational ``value`` prints as ``text`` under either rounding rule."""
-    with localcontext() as ctx:
-        ctx.prec = 60
-        x = Decimal(value.numerator) / Decimal(value.denominator)
-        q = Decimal(1).scaleb(-_decimals(text))
-        target = Decimal(str(text).strip())
-        return target in (x.quantize(q, rounding=ROUND_HALF_EVEN), x.quantize(q, rounding=ROUND_HALF_UP))
+    return Printed.parse(text).matches(value)
 
 
 @dataclass(frozen=True)
@@ -248,7 +237,7 @@ def _row(check, subject, ids, printed, derived, consistent, detail=""):
 
 
 def _value(c: dict, cid: str) -> float:
-    return parse_reported(c[cid]["reported"]).value
+    return float(Printed.parse(c[cid]["reported"]).value)
 
 
 def table1_checks(claims: pd.DataFrame | None = None) -> pd.DataFrame:
