@@ -10,18 +10,25 @@ import os
 import sys
 from pathlib import Path
 
-from .io import DataError, validate_study
+from .io import DataError, check_study
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = REPO / "data"
 
 
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}"
+
+
 def _check(args: argparse.Namespace) -> int:
-    _, problems = validate_study(args.dir)
-    if problems:
-        n = len(problems)
-        print(f"{args.dir}: {n} problem{'s' if n != 1 else ''}", file=sys.stderr)
-        for p in problems:
+    check = check_study(args.dir)
+    if check.warnings:
+        print(f"{args.dir}: {_plural(len(check.warnings), 'warning')}", file=sys.stderr)
+        for w in check.warnings:
+            print(f"  - {w}", file=sys.stderr)
+    if check.problems:
+        print(f"{args.dir}: {_plural(len(check.problems), 'problem')}", file=sys.stderr)
+        for p in check.problems:
             print(f"  - {p}", file=sys.stderr)
         return 1
     print(f"{args.dir}: OK, the study folder follows the data contract")

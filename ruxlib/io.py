@@ -9,7 +9,9 @@ from __future__ import annotations
 import csv
 import io
 import math
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,9 +20,9 @@ import pandas as pd
 import pandera.pandas as pa
 import yaml
 
-from .schema import FILES, SPECS, FileSpec
+from .schema import FILES, META_KEYS, SPECS, FileSpec
 
-__all__ = ["DataError", "Study", "load_study", "validate_study"]
+__all__ = ["Check", "DataError", "Study", "check_study", "load_study", "validate_study"]
 
 
 class DataError(Exception):
@@ -47,6 +49,7 @@ class Study:
     adex: pd.DataFrame | None = None
     adicu: pd.DataFrame | None = None
     meta: dict = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def reconstructed(self) -> bool:
@@ -78,7 +81,14 @@ def _where(spec: FileSpec, rownum: int | None, usubjid: str | None) -> str:
     return f"{spec.name} row {rownum}{who}"
 
 
+_MAX_FIELD = 1_000_000  # characters in one CSV cell
+_MAX_ABS = 1e12  # larger numbers are typing errors or overflow codes
+_NEGATIVE_CODES = {-9.0, -99.0, -999.0, -9999.0}
+
+
 def _read_rows(path: Path, spec: FileSpec, problems: list[str]) -> tuple[list[str], list[list[str]]] | None:
+    if path.suffix == ".xpt":
+        return _read_xpt(path, spec, problems)
     raw = path.read_bytes()
     if not raw.strip():
         problems.append(f"{spec.name}: file is empty (expected a header row)")
@@ -91,7 +101,12 @@ def _read_rows(path: Path, spec: FileSpec, problems: list[str]) -> tuple[list[st
             "save the file as UTF-8 CSV"
         )
         return None
-    rows = list(csv.reader(io.StringIO(text)))
+    csv.field_size_limit(_MAX_FIELD)
+    try:
+        rows = list(csv.reader(io.StringIO(text)))
+    except csv.Error as e:
+        problems.append(f"{spec.name}: not a readable CSV file ({e}); cells hold at most {_MAX_FIELD:,} characters")
+        return None
     rows = [r for r in rows if any(c.strip() for c in r)]
     header = [h.strip() for h in rows[0]]
     body = rows[1:]
@@ -122,6 +137,33 @@ def _read_rows(path: Path, spec: FileSpec, problems: list[str]) -> tuple[list[st
     return header, kept
 
 
+def _xpt_cell(value) -> str:
+    """One SAS transport value as CSV text: integral floats without '.0', missing as empty."""
+    if value is None:
+        return ""
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", errors="replace")
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ""
+        return str(int(value)) if value.is_integer() and abs(value) < 2**53 else repr(value)
+    return str(value).strip()
+
+
+def _read_xpt(path: Path, spec: FileSpec, problems: list[str]) -> tuple[list[str], list[list[str]]] | None:
+    """Read a SAS transport file (XPORT version 5 or 8, with pyreadstat) into a CSV's header and rows."""
+    import pyreadstat
+
+    try:
+        frame, _ = pyreadstat.read_xport(str(path))
+    except Exception as e:  # the reader raises many types for a damaged file
+        problems.append(f"{path.name}: not a readable SAS transport (.xpt) file ({type(e).__name__}: {e})")
+        return None
+    header = [str(c).strip().upper() for c in frame.columns]
+    body = [(i, [_xpt_cell(v) for v in row]) for i, row in enumerate(frame.itertuples(index=False), start=1)]
+    return header, body
+
+
 def _parse_number(cell: str) -> tuple[float | None, str | None]:
     """Parse one cell; return (value, problem)."""
     if cell == "":
@@ -137,6 +179,8 @@ def _parse_number(cell: str) -> tuple[float | None, str | None]:
     value = float(cell)
     if not math.isfinite(value):
         return None, f"'{cell}' is infinite; values must be finite numbers"
+    if abs(value) > _MAX_ABS:
+        return None, f"'{cell}' is implausibly large (at most 10^12 in size)"
     return value, None
 
 
@@ -168,6 +212,9 @@ def _typed_frame(spec: FileSpec, header: list[str], body: list[tuple[int, list[s
                 value, problem = _parse_number(cell)
                 if problem:
                     problems.append(f"{where}: {col.name} {problem}")
+                elif value in _NEGATIVE_CODES and col.unit != "study day":
+                    problems.append(f"{where}: {col.name} '{cell}' looks like a missing-value code; leave missing values empty")
+                    value = None
                 elif col.kind == "int" and value is not None and value != int(value):
                     problems.append(f"{where}: {col.name} must be a whole number, got '{cell}'")
                     value = None
@@ -201,7 +248,9 @@ def _pandera_schema(spec: FileSpec) -> pa.DataFrameSchema:
 
 
 def _value_problems(spec: FileSpec, frame: pd.DataFrame) -> list[str]:
-    problems = []
+    problems: list[str] = []
+    if frame.empty:
+        return problems
     try:
         _pandera_schema(spec).validate(frame, lazy=True)
     except pa.errors.SchemaErrors as err:
@@ -234,6 +283,32 @@ def _value_problems(spec: FileSpec, frame: pd.DataFrame) -> list[str]:
     return problems
 
 
+def _plausibility_warnings(spec: FileSpec, frame: pd.DataFrame) -> list[str]:
+    """Values that are possible but unusual (``Column.plausible``): a named warning each."""
+    warnings = []
+    for col in spec.columns:
+        if col.plausible is None or col.name not in frame:
+            continue
+        lo, hi = col.plausible
+        values = frame[col.name]
+        odd = values[(values < lo) | (values > hi)]
+        if col.name == "HEIGHTBL" and len(values.dropna()) and values.dropna().le(3).all():
+            continue  # reported as an error: metres
+        if len(odd):
+            rows = _rows_text(odd.index.tolist())
+            warnings.append(f"{spec.name} {rows}: {col.name} outside the usual {lo:g}–{hi:g} {col.unit} "
+                            f"(got {', '.join(f'{v:g}' for v in odd.head(5))}); check the unit")
+    return warnings
+
+
+def _rows_text(rows: list[int], shown: int = 5) -> str:
+    """``row 3`` or ``rows 1, 2, 5, … (30 rows)``; row N is line N + 1 of a CSV file."""
+    if len(rows) == 1:
+        return f"row {rows[0]}"
+    head = ", ".join(str(r) for r in rows[:shown])
+    return f"rows {head}" + (f", … ({len(rows)} rows)" if len(rows) > shown else "")
+
+
 def _rule_text(col, rule: str) -> str:
     if rule.startswith("isin") or "must be one of" in rule:
         return f"must be one of {', '.join(col.allowed)}"
@@ -256,6 +331,11 @@ def _cross_file_problems(frames: dict[str, pd.DataFrame]) -> list[str]:
         for i, u in frame["USUBJID"].items():
             if u is not None and u not in known:
                 problems.append(f"{name} row {i} (USUBJID {u}): USUBJID is not in adsl.csv")
+    if "ITTFL" in adsl and not adsl["ITTFL"].fillna("Y").eq("Y").any():
+        problems.append("adsl.csv: no subject is in the ITT population (every ITTFL is N); at least one must be Y")
+    height = adsl["HEIGHTBL"].dropna() if "HEIGHTBL" in adsl else pd.Series(dtype=float)
+    if len(height) and height.le(3).all():
+        problems.append(f"adsl.csv: HEIGHTBL looks like metres ({height.min():g}–{height.max():g}); give centimetres")
     icu = frames.get("adicu.csv")
     if icu is not None:
         for i in icu.index[icu["AENDY"] < icu["ASTDY"]]:
@@ -263,32 +343,197 @@ def _cross_file_problems(frames: dict[str, pd.DataFrame]) -> list[str]:
                 f"adicu.csv row {i} (USUBJID {icu['USUBJID'].loc[i]}): AENDY must be ≥ ASTDY, "
                 f"got {icu['AENDY'].loc[i]:g} < {icu['ASTDY'].loc[i]:g}"
             )
-    vs = frames.get("advs.csv")
-    if vs is not None:
-        base = vs["ABLFL"].eq("Y") if "ABLFL" in vs else vs.get("AVISITN", pd.Series(np.nan, index=vs.index)).eq(0)
-        dup = vs[base.fillna(False)].duplicated(["USUBJID", "PARAMCD"])
-        for i in dup[dup].index:
-            problems.append(
-                f"advs.csv row {i} (USUBJID {vs['USUBJID'].loc[i]}): a second baseline record for "
-                f"{vs['PARAMCD'].loc[i]}; at most one per subject and parameter"
-            )
+        problems.extend(_overlapping_episodes(icu))
+    for name in ("adtte.csv", "adlb.csv", "advs.csv"):
+        frame = frames.get(name)
+        if frame is None:
+            continue
+        problems.extend(_paramcd_case(name, frame))
+        if name != "adtte.csv":
+            problems.extend(_second_baselines(name, frame))
     return problems
 
 
-def validate_study(path: str | Path) -> tuple[dict[str, pd.DataFrame | None], list[str]]:
-    """Read and check every file of a study folder; return (frames, problems)."""
+def _overlapping_episodes(icu: pd.DataFrame) -> list[str]:
+    """Episodes of one type and subject that overlap (they would be counted twice)."""
+    problems = []
+    for (usubjid, paramcd), rows in icu.sort_values(["ASTDY", "AENDY"]).groupby(["USUBJID", "PARAMCD"], sort=False):
+        end, end_row = -math.inf, None
+        for i, r in rows.iterrows():
+            if r["ASTDY"] < end:
+                problems.append(
+                    f"adicu.csv row {i} (USUBJID {usubjid}): {paramcd} episode from day {r['ASTDY']:g} overlaps "
+                    f"row {end_row} (to day {end:g}); episodes of one type must not overlap"
+                )
+            if r["AENDY"] > end:
+                end, end_row = r["AENDY"], i
+    return problems
+
+
+def _paramcd_case(name: str, frame: pd.DataFrame) -> list[str]:
+    problems = []
+    for code, rows in frame.groupby("PARAMCD", sort=False).groups.items():
+        if code != code.upper():
+            problems.append(f"{name} {_rows_text(list(rows))}: PARAMCD '{code}' must be upper case (ADaM); "
+                            f"did you mean '{code.upper()}'?")
+    return problems
+
+
+def _second_baselines(name: str, frame: pd.DataFrame) -> list[str]:
+    if "ABLFL" in frame and frame["ABLFL"].eq("Y").any():
+        base = frame["ABLFL"].eq("Y")
+    elif "AVISITN" in frame:
+        base = frame["AVISITN"].eq(0)
+    else:
+        return []
+    dup = frame[base.fillna(False)].duplicated(["USUBJID", "PARAMCD"])
+    return [
+        f"{name} row {i} (USUBJID {frame['USUBJID'].loc[i]}): a second baseline record for "
+        f"{frame['PARAMCD'].loc[i]}; at most one per subject and parameter"
+        for i in dup[dup].index
+    ]
+
+
+def _coverage_warnings(frames: dict[str, pd.DataFrame | None]) -> list[str]:
+    """Subjects of adsl without a record in adtte for a parameter: left out of that analysis."""
+    adsl, tte = frames.get("adsl.csv"), frames.get("adtte.csv")
+    if adsl is None or tte is None or tte.empty:
+        return []
+    itt = adsl.loc[adsl["ITTFL"].fillna("Y").eq("Y") if "ITTFL" in adsl else adsl.index, "USUBJID"]
+    warnings = []
+    for code, rows in tte.groupby("PARAMCD"):
+        missing = sorted(set(itt) - set(rows["USUBJID"]))
+        if missing:
+            shown = ", ".join(missing[:5]) + (", …" if len(missing) > 5 else "")
+            warnings.append(f"adtte.csv: {len(missing)} ITT subject{'s' if len(missing) != 1 else ''} of adsl.csv "
+                            f"{'have' if len(missing) != 1 else 'has'} no {code} record ({shown}); "
+                            f"the {code} analyses leave {'them' if len(missing) != 1 else 'it'} out")
+    return warnings
+
+
+@dataclass
+class Check:
+    """What ``ruxlib check`` found: the frames read, problems (errors) and warnings."""
+
+    frames: dict[str, pd.DataFrame | None]
+    problems: list[str]
+    warnings: list[str]
+    meta: dict
+    files: dict[str, Path]
+
+
+def _file_kind(file: Path) -> str | None:
+    """``None`` if absent; ``"file"``; else what the non-regular entry is."""
+    try:
+        st = os.lstat(file)
+    except FileNotFoundError:
+        return None
+    if stat.S_ISLNK(st.st_mode):
+        try:
+            st = os.stat(file)
+        except FileNotFoundError:
+            return "a symbolic link to a missing file"
+        except OSError:
+            return "a symbolic link that loops"
+    if stat.S_ISDIR(st.st_mode):
+        return "a folder"
+    if not stat.S_ISREG(st.st_mode):
+        return "not a regular file (a FIFO, socket or device)"
+    return "file"
+
+
+def _locate(path: Path, spec: FileSpec, entries: list[str], problems: list[str], warnings: list[str]) -> Path | None:
+    """The file holding dataset ``spec`` (``NAME.csv`` or ``NAME.xpt``), or None; near misses warn."""
+    stem = spec.name.removesuffix(".csv")
+    exact = [f"{stem}.csv", f"{stem}.xpt"]
+    found = []
+    for name in exact:
+        kind = _file_kind(path / name)
+        if kind is None:
+            continue
+        if kind != "file":
+            problems.append(f"{name}: is {kind}, not a data file")
+        else:
+            found.append(path / name)
+    for entry in entries:
+        low = entry.lower()
+        if entry not in exact and (low in exact or low.startswith(f"{stem}.csv.") or low.startswith(f"{stem}.xpt.")
+                                   or low in (f"{stem}.txt", f"{stem}.tsv", f"{stem}.sas7bdat")):
+            warnings.append(f"{entry}: not read; name the file {stem}.csv (or {stem}.xpt), in lower case")
+    if len(found) == 2:
+        problems.append(f"{stem}.csv and {stem}.xpt: both present; keep one")
+        return None
+    return found[0] if found else None
+
+
+def _read_meta(path: Path, problems: list[str], warnings: list[str]) -> dict:
+    """``study.yml``: a mapping of the keys in :data:`ruxlib.schema.META_KEYS`, each of its type."""
+    file = path / "study.yml"
+    kind = _file_kind(file)
+    if kind is None:
+        return {}
+    if kind != "file":
+        problems.append(f"study.yml: is {kind}, not a YAML file")
+        return {}
+    try:
+        meta = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as e:
+        problems.append(f"study.yml: not valid YAML ({str(e).splitlines()[0]})")
+        return {}
+    if meta is None:
+        return {}
+    if not isinstance(meta, dict):
+        problems.append(f"study.yml: must be a mapping of keys to values (title: …), got a {type(meta).__name__}")
+        return {}
+    clean = {}
+    for key, value in meta.items():
+        if key not in META_KEYS:
+            warnings.append(f"study.yml: unknown key '{key}' is ignored (known: {', '.join(META_KEYS)})")
+            continue
+        kind_, _ = META_KEYS[key]
+        kinds = kind_ if isinstance(kind_, tuple) else (kind_,)
+        ok = isinstance(value, kinds) and not (isinstance(value, bool) and bool not in kinds)
+        if value is None:
+            continue
+        if not ok:
+            names = " or ".join({str: "text", int: "a whole number", float: "a number", bool: "true or false"}[k] for k in kinds)
+            problems.append(f"study.yml: {key} must be {names}, got '{value}'")
+            continue
+        if isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
+            problems.append(f"study.yml: {key} must be ≥ 0, got {value}")
+            continue
+        clean[key] = value
+    return clean
+
+
+def check_study(path: str | Path) -> Check:
+    """Read and check every file of a study folder; nothing is raised, nothing written.
+
+    Returns
+    -------
+    Check
+        ``problems`` break the contract (``load_study`` refuses the folder); ``warnings`` are
+        possible but unusual (named in the build summary and on the pages they affect).
+    """
     path = Path(path)
     problems: list[str] = []
+    warnings: list[str] = []
     frames: dict[str, pd.DataFrame | None] = {}
+    files: dict[str, Path] = {}
     if not path.is_dir():
-        return frames, [f"{path}: not a folder (a study folder holds adsl.csv and optional files)"]
+        return Check(frames, [f"{path}: not a folder (a study folder holds adsl.csv and optional files)"], [], {}, files)
+    try:
+        entries = sorted(os.listdir(path))
+    except OSError as e:
+        return Check(frames, [f"{path}: cannot be read ({e.strerror})"], [], {}, files)
     for spec in FILES:
-        file = path / spec.name
-        if not file.exists():
-            if spec.required:
+        file = _locate(path, spec, entries, problems, warnings)
+        if file is None:
+            if spec.required and not any(p.startswith(spec.name.removesuffix(".csv") + ".") for p in problems):
                 problems.append(f"{spec.name}: required file is missing from {path}")
             frames[spec.name] = None
             continue
+        files[spec.name] = file
         read = _read_rows(file, spec, problems)
         if read is None:
             frames[spec.name] = None
@@ -297,8 +542,17 @@ def validate_study(path: str | Path) -> tuple[dict[str, pd.DataFrame | None], li
         frames[spec.name] = frame
         if frame is not None:
             problems.extend(_value_problems(spec, frame))
+            warnings.extend(_plausibility_warnings(spec, frame))
     problems.extend(_cross_file_problems(frames))
-    return frames, problems
+    warnings.extend(_coverage_warnings(frames))
+    meta = _read_meta(path, problems, warnings)
+    return Check(frames, problems, warnings, meta, files)
+
+
+def validate_study(path: str | Path) -> tuple[dict[str, pd.DataFrame | None], list[str]]:
+    """Read and check every file of a study folder; return (frames, problems)."""
+    check = check_study(path)
+    return check.frames, check.problems
 
 
 def _derive(frames: dict[str, pd.DataFrame | None]) -> None:
@@ -349,20 +603,13 @@ def load_study(path: str | Path) -> Study:
         Listing every problem found, each naming file, row, USUBJID and rule.
     """
     path = Path(path)
-    frames, problems = validate_study(path)
-    if problems:
-        raise DataError(problems)
-    frames = {k: (None if v is None else v.reset_index(drop=True)) for k, v in frames.items()}
+    check = check_study(path)
+    if check.problems:
+        raise DataError(check.problems)
+    frames = {k: (None if v is None else v.reset_index(drop=True)) for k, v in check.frames.items()}
     _derive(frames)
-    meta = {}
-    meta_file = path / "study.yml"
-    if meta_file.exists():
-        try:
-            meta = yaml.safe_load(meta_file.read_text(encoding="utf-8")) or {}
-        except (yaml.YAMLError, UnicodeDecodeError) as e:
-            raise DataError([f"study.yml: not valid YAML ({e})"]) from None
     kwargs = {spec.name.removesuffix(".csv"): frames[spec.name] for spec in FILES}
-    return Study(path=path.resolve(), meta=meta, **kwargs)
+    return Study(path=path.resolve(), meta=check.meta, warnings=check.warnings, **kwargs)
 
 
 def baseline(frame: pd.DataFrame) -> pd.DataFrame:

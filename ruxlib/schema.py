@@ -23,6 +23,7 @@ class Column:
     min: float | None = None
     max: float | None = None
     nullable: bool = True  # may cells be empty (only for optional columns)
+    plausible: tuple[float, float] | None = None  # outside: a named warning, not an error
 
 
 @dataclass(frozen=True)
@@ -67,9 +68,9 @@ FILES: tuple[FileSpec, ...] = (
             Column("AGE", "float", "Age at first dose", required=True, unit="years", min=0, max=130, nullable=False),
             Column("SEX", "str", "Sex", required=True, allowed=("F", "M"), nullable=False),
             Column("ITTFL", "str", "Intention-to-treat population flag (default Y)", allowed=YN),
-            Column("WEIGHTBL", "float", "Weight at baseline", unit="kg", min=0, max=500),
-            Column("HEIGHTBL", "float", "Height at baseline", unit="cm", min=0, max=300),
-            Column("BMIBL", "float", "Body-mass index at baseline (derived from weight and height when absent)", unit="kg/m²", min=0, max=150),
+            Column("WEIGHTBL", "float", "Weight at baseline", unit="kg", min=1, max=500, plausible=(30, 300)),
+            Column("HEIGHTBL", "float", "Height at baseline", unit="cm", min=50, max=272, plausible=(100, 250)),
+            Column("BMIBL", "float", "Body-mass index at baseline (derived from weight and height when absent)", unit="kg/m²", min=5, max=150, plausible=(12, 80)),
             Column("TRTDURD", "float", "Duration of treatment: days from first to last dose, both counted", unit="days", min=0),
             Column("EOTREAS", "str", "Why treatment ended: COMPLETED, DEATH, ADVERSE EVENT, DISCHARGED FROM ICU, TRANSFERRED, …"),
             Column("VENTPRED", "float", "Days on invasive ventilation before the first dose", unit="days", min=0),
@@ -104,13 +105,14 @@ FILES: tuple[FileSpec, ...] = (
             Column("PARAMCD", "str", "Parameter code: CRP, IL6, FERRITIN, LYMPH, NEUT, DDIMER, …", required=True, nullable=False),
             Column("PARAM", "str", "Parameter label"),
             Column("AVISITN", "float", "Nominal study day of the visit (0 = baseline)", required=True, unit="study day", nullable=False),
-            Column("AVAL", "float", "Analysis value", required=True, nullable=False),
+            Column("AVAL", "float", "Analysis value", required=True, min=0, nullable=False),
             Column("AVALU", "str", "Unit of AVAL"),
             Column("ANRHI", "float", "Upper limit of the laboratory's reference range (same unit as AVAL)"),
             Column("ABLFL", "str", "Y on the baseline record (else AVISITN == 0 is baseline)", allowed=("Y",)),
             Column("ADY", "float", "Actual study day of the sample", unit="study day"),
         ),
         unique=("USUBJID", "PARAMCD", "AVISITN"),
+        rules=("at most one baseline record (ABLFL = Y, or AVISITN = 0) per subject and PARAMCD",),
     ),
     FileSpec(
         "adae.csv",
@@ -134,7 +136,7 @@ FILES: tuple[FileSpec, ...] = (
             USUBJID,
             Column("PARAMCD", "str", "Parameter code: HR, RESP, PFRATIO, SYSBP, DIABP, TEMP, …", required=True, nullable=False),
             Column("PARAM", "str", "Parameter label with unit"),
-            Column("AVAL", "float", "Analysis value", required=True, nullable=False),
+            Column("AVAL", "float", "Analysis value", required=True, min=0, nullable=False),
             Column("AVALU", "str", "Unit of AVAL"),
             Column("AVISITN", "float", "Nominal study day (0 = baseline)", unit="study day"),
             Column("ABLFL", "str", "Y on the baseline record", allowed=("Y",)),
@@ -174,11 +176,37 @@ FILES: tuple[FileSpec, ...] = (
             Column("ASTDY", "float", "Study day the episode started (negative = before the first dose)", required=True, unit="study day", nullable=False),
             Column("AENDY", "float", "Study day the episode ended", required=True, unit="study day", nullable=False),
         ),
-        rules=("AENDY ≥ ASTDY",),
+        rules=("AENDY ≥ ASTDY", "episodes of one type and subject do not overlap"),
     ),
 )
 
 SPECS: dict[str, FileSpec] = {f.name: f for f in FILES}
+
+GENERAL_RULES = (
+    "every file is a regular file (not a folder, FIFO, device or dangling link), named in lower case "
+    "as listed (`NAME.csv`, or `NAME.xpt`: SAS transport, the FDA submission format)",
+    "numbers are finite and at most 10^12 in size; -9, -99, -999 and -9999 are read as missing-value "
+    "codes (an error) except in study-day columns",
+    "PARAMCD values are upper case (ADaM)",
+    "at least one subject has ITTFL = Y",
+    "subjects without a record in adtte.csv for a parameter are named in a warning",
+)
+"""Rules that hold for every file, in words (the data appendix lists them)."""
+
+META_KEYS: dict[str, tuple[type | tuple[type, ...], str]] = {
+    "title": (str, "Title of the trial or data set; the book's title"),
+    "drug": (str, "Study drug, as the pages name it"),
+    "population": (str, "Population studied, as the pages name it"),
+    "source": (str, "Publication or registry record the data come from"),
+    "description": (str, "One paragraph about the data set"),
+    "reconstructed": (bool, "true when the rows are a reconstruction from published numbers, not a trial's records"),
+    "screened": (int, "Number of patients screened (trial flow)"),
+    "horizon_days": ((int, float), "Day of the primary endpoint (default horizon of the day-H analyses)"),
+    "followup_days": ((int, float), "Planned follow-up in days"),
+    "seed": (int, "Seed of a reconstruction"),
+    "variant": (int, "Variant of a reconstruction"),
+}
+"""Keys of ``study.yml`` with their type and meaning. Unknown keys are ignored with a warning."""
 
 
 def rule_text(col: Column) -> str:

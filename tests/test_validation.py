@@ -203,3 +203,161 @@ def test_check_command_accepts_a_valid_folder(tmp_path):
     run = subprocess.run([sys.executable, "-m", "ruxlib", "check", str(folder)], capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     assert "OK" in run.stdout
+
+
+# --------------------------------------------------------------------------- what `check` must catch
+# (issue 15): every case is refused by name, or accepted with a named warning; never a traceback.
+
+PROBLEM_CASES = [
+    ("paramcd-lower-case", replace("adtte.csv", "S-01,OS", "S-01,os"),
+     ["adtte.csv row 1", "PARAMCD 'os' must be upper case", "did you mean 'OS'?"]),
+    ("all-itt-n", set_file("adsl.csv", "USUBJID,AGE,SEX,ITTFL\nS-01,59,M,N\nS-02,35,F,N\nS-03,92,M,N\n"),
+     ["adsl.csv", "no subject is in the ITT population"]),
+    ("adlb-two-baselines", replace("adlb.csv", "S-01,CRP,7,40,mg/L", "S-01,CRP,7,40,mg/L\nS-01,CRP,0.0,41,mg/L"),
+     ["adlb.csv row", "(USUBJID S-01)", "duplicate of row 1"]),
+    ("adlb-two-ablfl", set_file("adlb.csv", "USUBJID,PARAMCD,AVISITN,AVAL,ABLFL\nS-01,CRP,0,150,Y\nS-01,CRP,1,140,Y\n"),
+     ["adlb.csv row 2 (USUBJID S-01)", "second baseline record for CRP"]),
+    ("aval-1e308", replace("adlb.csv", "S-01,CRP,7,40", "S-01,CRP,7,1e308"),
+     ["adlb.csv row 2 (USUBJID S-01)", "AVAL", "implausibly large"]),
+    ("height-zero", replace("adsl.csv", "S-01,59,M,Y,90,175", "S-01,59,M,Y,90,0"),
+     ["adsl.csv row 1 (USUBJID S-01)", "HEIGHTBL must be ≥ 50"]),
+    ("height-in-metres", lambda f: f.update({"adsl.csv": f["adsl.csv"].replace(",175,", ",1.75,")
+                                             .replace(",163,", ",1.63,").replace(",186,", ",1.86,")}),
+     ["adsl.csv", "HEIGHTBL looks like metres", "centimetres"]),
+    ("sentinel-minus-99", replace("adlb.csv", "S-01,CRP,7,40", "S-01,CRP,7,-99"),
+     ["adlb.csv row 2 (USUBJID S-01)", "AVAL '-99' looks like a missing-value code"]),
+    ("icu-overlap", replace("adicu.csv", "S-01,IMV,-1,14", "S-01,IMV,-1,14\nS-01,IMV,10,20"),
+     ["adicu.csv row", "(USUBJID S-01)", "IMV episode from day 10 overlaps", "must not overlap"]),
+    ("huge-cell", replace("adsl.csv", "COMPLETED", "X" * 1_100_000), ["adsl.csv", "not a readable CSV file"]),
+    ("yml-list", set_file("study.yml", "- a\n- b\n"), ["study.yml", "must be a mapping", "list"]),
+    ("yml-scalar", set_file("study.yml", "just text\n"), ["study.yml", "must be a mapping", "str"]),
+    ("yml-screened-word", set_file("study.yml", "screened: eighteen\n"),
+     ["study.yml", "screened must be a whole number", "eighteen"]),
+    ("yml-invalid", set_file("study.yml", "title: [unclosed\n"), ["study.yml", "not valid YAML"]),
+    ("yml-reconstructed-text", set_file("study.yml", "reconstructed: maybe\n"),
+     ["study.yml", "reconstructed must be true or false"]),
+]
+
+
+def _special(kind: str):
+    """Mutations that put a non-regular entry where a file is expected."""
+    import os
+
+    def mutate(folder: Path):
+        if kind == "dir-adsl":
+            (folder / "adsl.csv").unlink()
+            (folder / "adsl.csv").mkdir()
+        elif kind == "dir-adtte":
+            (folder / "adtte.csv").unlink()
+            (folder / "adtte.csv").mkdir()
+        elif kind == "dir-study-yml":
+            (folder / "study.yml").mkdir()
+        elif kind == "dangling":
+            (folder / "adtte.csv").unlink()
+            (folder / "adtte.csv").symlink_to(folder / "gone.csv")
+        elif kind == "loop":
+            (folder / "adtte.csv").unlink()
+            (folder / "adtte.csv").symlink_to(folder / "adtte.csv")
+        elif kind == "fifo":
+            (folder / "adlb.csv").unlink()
+            os.mkfifo(folder / "adlb.csv")
+
+    return mutate
+
+
+SPECIAL_CASES = [
+    ("dir-adsl", ["adsl.csv: is a folder, not a data file"]),
+    ("dir-adtte", ["adtte.csv: is a folder, not a data file"]),
+    ("dir-study-yml", ["study.yml: is a folder"]),
+    ("dangling", ["adtte.csv: is a symbolic link to a missing file"]),
+    ("loop", ["adtte.csv: is a symbolic link that loops"]),
+    ("fifo", ["adlb.csv: is not a regular file"]),
+]
+
+
+def _check_cli(folder: Path, capsys) -> tuple[int, str]:
+    from ruxlib import cli
+
+    code = cli.main(["check", str(folder)])
+    out = capsys.readouterr()
+    assert "Traceback" not in out.err + out.out
+    return code, out.err
+
+
+@pytest.mark.parametrize("case, mutate, expected", PROBLEM_CASES, ids=[c[0] for c in PROBLEM_CASES])
+def test_check_refuses_what_the_pages_cannot_use(tmp_path, capsys, case, mutate, expected):
+    folder = make_case(tmp_path, mutate)
+    before = folder_hash(folder)
+    code, err = _check_cli(folder, capsys)
+    assert code == 1
+    assert any(all(e in line for e in expected) for line in err.splitlines()), err
+    assert folder_hash(folder) == before
+
+
+@pytest.mark.parametrize("case, expected", SPECIAL_CASES, ids=[c[0] for c in SPECIAL_CASES])
+def test_check_refuses_non_regular_files_by_name(tmp_path, capsys, case, expected):
+    folder = write(tmp_path / "study", {**VALID, "study.yml": "title: T\n"} if case != "dir-study-yml" else VALID)
+    _special(case)(folder)
+    code, err = _check_cli(folder, capsys)
+    assert code == 1
+    assert any(all(e in line for e in expected) for line in err.splitlines()), err
+
+
+@pytest.mark.parametrize("name", ["adtte.csv", "adlb.csv", "adex.csv", "adae.csv", "adicu.csv"])
+def test_header_only_optional_file_is_accepted(tmp_path, capsys, name):
+    files = dict(VALID)
+    files[name] = files[name].splitlines()[0] + "\n"
+    code, err = _check_cli(write(tmp_path / "study", files), capsys)
+    assert code == 0, err
+    load_study(tmp_path / "study")
+
+
+WARNING_CASES = [
+    ("upper-case-name", lambda f: f.update({"ADTTE.CSV": f.pop("adtte.csv")}),
+     ["ADTTE.CSV: not read; name the file adtte.csv"]),
+    ("double-extension", lambda f: f.update({"adlb.csv.csv": f.pop("adlb.csv")}),
+     ["adlb.csv.csv: not read; name the file adlb.csv"]),
+    ("subject-without-os", replace("adtte.csv", "S-03,OS,90,1\n", ""),
+     ["adtte.csv: 1 ITT subject of adsl.csv has no OS record (S-03)", "leave it out"]),
+    ("unknown-yml-key", set_file("study.yml", "title: T\ncolour: blue\n"), ["study.yml: unknown key 'colour' is ignored"]),
+    ("short-height", replace("adsl.csv", "S-02,35,F,Y,60,163", "S-02,35,F,Y,60,95"),
+     ["adsl.csv row 2: HEIGHTBL outside the usual 100–250 cm", "95"]),
+]
+
+
+@pytest.mark.parametrize("case, mutate, expected", WARNING_CASES, ids=[c[0] for c in WARNING_CASES])
+def test_check_warns_by_name_and_accepts(tmp_path, capsys, case, mutate, expected):
+    folder = make_case(tmp_path, mutate)
+    code, err = _check_cli(folder, capsys)
+    assert code == 0, err
+    assert any(all(e in line for e in expected) for line in err.splitlines()), err
+    assert any(all(e in w for e in expected) for w in load_study(folder).warnings)
+
+
+def test_padded_ids_are_one_subject(tmp_path):
+    files = dict(VALID)
+    files["adtte.csv"] = files["adtte.csv"].replace("S-01,OS", '"S-01 ",OS').replace("S-02,OS", "  S-02,OS")
+    study = load_study(write(tmp_path / "study", files))
+    assert sorted(study.adtte["USUBJID"]) == ["S-01", "S-02", "S-03"]
+
+
+def test_xpt_delivery_reads_like_csv(tmp_path):
+    """SAS transport files with extra columns and float-coded integers validate and load."""
+    import pandas as pd
+    import pyreadstat
+
+    folder = tmp_path / "xpt"
+    folder.mkdir()
+    adsl = pd.DataFrame({"USUBJID": ["A-1", "A-2"], "AGE": [63.0, 71.0], "SEX": ["M", "F"],
+                         "TRT01P": ["Drug", "Placebo"], "STUDYID": ["X", "X"]})
+    adtte = pd.DataFrame({"USUBJID": ["A-1", "A-2"], "PARAMCD": ["OS", "OS"], "AVAL": [12.0, 28.0],
+                          "CNSR": [0.0, 1.0], "PARAM": ["Overall survival", "Overall survival"]})
+    pyreadstat.write_xport(adsl, str(folder / "adsl.xpt"))
+    pyreadstat.write_xport(adtte, str(folder / "adtte.xpt"))
+    study = load_study(folder)
+    assert study.adsl["AGE"].tolist() == [63.0, 71.0]
+    assert study.adtte["CNSR"].tolist() == [0, 1]
+    bad = adtte.assign(CNSR=[0.0, 2.0])
+    pyreadstat.write_xport(bad, str(folder / "adtte.xpt"))
+    _, problems = validate_study(folder)
+    assert problems == ["adtte.csv row 2 (USUBJID A-2): CNSR must be one of 0, 1, got 2"]
