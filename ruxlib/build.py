@@ -30,12 +30,14 @@ import yaml
 
 from .io import load_study
 from .outdir import OutputError, Replacement, check_target, clear, mark
+from .params import ParamError
+from .params import parse as parse_params
 
 REPO = Path(__file__).resolve().parent.parent
 STATUS_PAGE = "book/status"
 
 
-__all__ = ["BuildError", "OutputError", "build", "glued_values", "toc_pages"]
+__all__ = ["BuildError", "OutputError", "ParamError", "build", "glued_values", "toc_pages"]
 
 
 class BuildError(Exception):
@@ -60,15 +62,6 @@ def toc_pages(root: Path = REPO) -> list[str]:
 
     walk(toc)
     return pages
-
-
-def _coerce(value: str):
-    """Turn a command-line parameter into a number or boolean where it is one."""
-    try:
-        parsed = yaml.safe_load(value)
-    except yaml.YAMLError:
-        return value
-    return parsed if isinstance(parsed, int | float | bool) else value
 
 
 def _execute(page: str, stage: Path, params: dict) -> tuple[str, float]:
@@ -192,6 +185,7 @@ def build(data: Path, out: Path | None = None, params: dict | None = None, jobs:
     """Validate, execute and build the book; return the HTML folder."""
     from tqdm import tqdm
 
+    params = parse_params(params)  # ParamError before anything runs
     data = Path(data).resolve()
     inputs = {"the study folder": data, "the book's pages": REPO / "book", "the library": REPO / "ruxlib"}
     out = check_target(Path(out) if out else REPO / "_build" / "html", inputs)
@@ -200,7 +194,6 @@ def build(data: Path, out: Path | None = None, params: dict | None = None, jobs:
     pages = toc_pages()
     _stage(stage, pages)
 
-    params = {k: _coerce(v) for k, v in (params or {}).items()}
     params["data_dir"] = str(data)
     first = [p for p in pages if p != STATUS_PAGE]
     timings: dict[str, float] = {}

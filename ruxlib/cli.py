@@ -36,7 +36,7 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from .build import BuildError, OutputError, build
+    from .build import BuildError, OutputError, ParamError, build
 
     params = dict(args.param or [])
     try:
@@ -46,7 +46,7 @@ def _build(args: argparse.Namespace) -> int:
             params=params,
             jobs=args.jobs,
         )
-    except (DataError, OutputError) as e:
+    except (DataError, OutputError, ParamError) as e:
         print(str(e), file=sys.stderr)
         return 1
     except BuildError as e:
@@ -54,6 +54,13 @@ def _build(args: argparse.Namespace) -> int:
         return 1
     print(f"book built: {out / 'index.html'}")
     print(f"glued values: {out / 'results.json'}")
+    return 0
+
+
+def _params(args: argparse.Namespace) -> int:
+    from .params import table
+
+    print(table())
     return 0
 
 
@@ -85,13 +92,20 @@ def parser() -> argparse.ArgumentParser:
     )
     sub = p.add_subparsers(dest="command", required=True)
 
-    b = sub.add_parser("build", help="validate the study folder, execute every page, build the HTML book")
+    from .params import table
+
+    b = sub.add_parser("build", help="validate the study folder, execute every page, build the HTML book",
+                       epilog="page parameters (-p NAME VALUE):\n" + table(),
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     b.add_argument("--data", default=str(DEFAULT_DATA), help="study folder (default: the shipped reconstruction)")
     b.add_argument("--out", default=None, help="output folder for the HTML (default: _build/html)")
     b.add_argument("-p", "--param", nargs=2, action="append", metavar=("NAME", "VALUE"),
                    help="set a page parameter (e.g. -p horizon 28); repeatable")
     b.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="pages executed in parallel (default: cores)")
     b.set_defaults(func=_build)
+
+    pp = sub.add_parser("params", help="list the page parameters that -p sets (name, default, allowed values)")
+    pp.set_defaults(func=_params)
 
     c = sub.add_parser("check", help="validate a study folder against the data contract")
     c.add_argument("dir", help="study folder")
