@@ -32,6 +32,7 @@ from .io import load_study
 from .outdir import OutputError, Replacement, check_target, clear, mark
 from .params import ParamError
 from .params import parse as parse_params
+from .publish import publish
 
 REPO = Path(__file__).resolve().parent.parent
 STATUS_PAGE = "book/status"
@@ -190,10 +191,11 @@ def build(data: Path, out: Path | None = None, params: dict | None = None, jobs:
     inputs = {"the study folder": data, "the book's pages": REPO / "book", "the library": REPO / "ruxlib"}
     out = check_target(Path(out) if out else REPO / "_build" / "html", inputs)
     stage = check_target(_stage_dir(out), inputs, label="stage folder")
-    load_study(data)  # raises DataError with every problem
+    study = load_study(data)  # raises DataError with every problem
     pages = toc_pages()
     _stage(stage, pages)
 
+    shown = dict(params)
     params["data_dir"] = str(data)
     first = [p for p in pages if p != STATUS_PAGE]
     timings: dict[str, float] = {}
@@ -218,6 +220,10 @@ def build(data: Path, out: Path | None = None, params: dict | None = None, jobs:
             bar.update(1)
         bar.close()
 
+    glued = {p: glued_values(stage / f"{p}.ipynb") for p in pages}
+    for page in pages:
+        publish(stage / f"{page}.ipynb", publication=study.publication, params=shown, folder=data.name,
+                glued=glued[page])
     result = subprocess.run(
         [str(Path(sys.executable).parent / "jupyter-book"), "build", str(stage), "--path-output", str(stage / "_out"),
          "-W", "-n", "--keep-going"],
@@ -229,10 +235,10 @@ def build(data: Path, out: Path | None = None, params: dict | None = None, jobs:
         raise BuildError("Jupyter Book failed:\n" + "\n".join((bad or lines)[-30:]))
     html = stage / "_out" / "_build" / "html"
     results = {
-        "data": str(data),
+        "data": data.name,
         "parameters": {k: v for k, v in params.items() if k != "data_dir"},
         "timings": {p: round(s, 2) for p, s in timings.items()},
-        "pages": {p: glued_values(stage / f"{p}.ipynb") for p in pages},
+        "pages": glued,
     }
     with Replacement(out) as new:
         shutil.copytree(html, new, dirs_exist_ok=True)

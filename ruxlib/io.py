@@ -57,6 +57,14 @@ class Study:
         return bool(self.meta.get("reconstructed", False))
 
     @property
+    def publication(self) -> bool:
+        """True when the folder is a reconstruction of the paper this book reproduces.
+
+        Only then do pages compare the data with the paper's printed numbers.
+        """
+        return self.reconstructed and "neubauer" in str(self.meta.get("source", "")).lower()
+
+    @property
     def title(self) -> str:
         return str(self.meta.get("title", self.path.name))
 

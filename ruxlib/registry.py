@@ -204,7 +204,8 @@ def compare_trials(records: dict[str, dict]) -> pd.DataFrame:
     cols = {}
     for nct, r in records.items():
         d = r["design"]
-        design = f"{d['allocation']}, {d['model']}, {d['masking']}"
+        masking = "open label" if str(d["masking"]).lower().startswith("none") else d["masking"]
+        design = f"{d['allocation']}, {d['model']}, {masking}"
         if d.get("ratio"):
             design += f", {d['ratio']}"
         endpoint, frame = _primary(r)

@@ -5,6 +5,7 @@ import subprocess
 import tempfile
 
 import pytest
+from textscan import files_containing, missing_words
 
 from ruxlib.build import glued_values, toc_pages
 
@@ -22,6 +23,11 @@ def test_results_json_has_every_page_and_glued_values(built_book):
     assert set(results["pages"]) == set(toc_pages())
     assert results["pages"]["book/intro"]["intro-n"] >= 1
     assert set(results["timings"]) == set(toc_pages())
+
+
+def test_shipped_book_shows_no_missing_value_words_or_paths(built_book):
+    assert missing_words(built_book) == {}
+    assert files_containing(built_book, str(built_book.parent)) == []
 
 
 def test_built_pages_say_the_data_are_reconstructed(built_book):
@@ -67,6 +73,9 @@ def test_book_builds_on_another_trial_with_another_horizon(tmp_path):
 
     data = make_trial(tmp_path / "trial")
     out = build(data=data, out=tmp_path / "html", params={"horizon": "21"}, jobs=2, progress=False)
+    assert missing_words(out) == {}
+    assert files_containing(out, str(tmp_path)) == []  # no builder's path is published
+    assert files_containing(out, "Compare with the publication") == []  # not the paper's data
     results = json.loads((out / "results.json").read_text())
     assert results["parameters"]["horizon"] == 21
     assert results["pages"]["book/intro"]["intro-n"] == 40
@@ -90,6 +99,8 @@ def test_book_builds_on_a_folder_with_adsl_only(tmp_path):
     (previous / "stale.html").write_text("old", encoding="utf-8")
     out = build(data=folder, out=previous, jobs=2, progress=False)
     assert not (out / "stale.html").exists()
+    assert missing_words(out) == {}
+    assert files_containing(out, str(tmp_path)) == []
     assert sorted(p.name for p in tmp_path.iterdir()) == ["adsl-only", "html"]  # nothing beside it
     for page in ("survival", "icu", "biomarkers", "time-to-start", "lnr", "adverse-events", "exposure"):
         html = (out / "book" / f"{page}.html").read_text()

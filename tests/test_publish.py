@@ -1,0 +1,68 @@
+"""Preparing an executed page for readers (ruxlib.publish)."""
+
+import nbformat
+
+from ruxlib.publish import DASH_NOTE, publish
+
+PAGE = """(km)=
+# Survival
+
+The analysis set has {glue:text}`n:.0f` patients.
+
+Alive at day 28: {glue:text}`alive:.0f`.
+
+## Derive
+
+Plain text stays.
+
+## Compare with the publication
+
+{glue:text}`n:.0f` of the numbers match.
+
+### Detail
+
+More comparison.
+
+## After
+
+Kept.
+"""
+
+
+def _notebook(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    injected = nbformat.v4.new_code_cell('data_dir = "/home/someone/secret/data"\nhorizon = 14')
+    injected.metadata["tags"] = ["injected-parameters"]
+    table = nbformat.v4.new_code_cell("df")
+    table.outputs = [nbformat.v4.new_output("execute_result", data={
+        "text/html": "<table><tr><td>1.5</td><td>NaN</td><td>&lt;NA&gt;</td></tr></table>", "text/plain": "x"},
+        execution_count=1)]
+    nb.cells = [injected, nbformat.v4.new_markdown_cell(PAGE), table]
+    path = tmp_path / "page.ipynb"
+    nbformat.write(nb, str(path))
+    return path
+
+
+def test_other_data_lose_comparisons_and_sentences_with_missing_values(tmp_path):
+    path = _notebook(tmp_path)
+    publish(path, publication=False, params={"horizon": 14}, folder="data", glued={"n": 16, "alive": float("nan")})
+    nb = nbformat.read(str(path), as_version=4)
+    text = "\n".join(c.source for c in nb.cells)
+    assert "/home/someone" not in text
+    assert nb.cells[0].source == "*This page ran with `horizon = 14`, on the study folder `data`.*"
+    assert "(km)=\n# Survival" in text
+    assert "The analysis set has {glue:text}`n:.0f` patients." in text
+    assert "Alive at day 28" not in text  # its value could not be computed
+    assert "Compare with the publication" not in text and "More comparison" not in text
+    assert "## After" in text and "Kept." in text and "Plain text stays." in text
+    html = nb.cells[-1].outputs[0]["data"]["text/html"]
+    assert "NaN" not in html and "&lt;NA&gt;" not in html
+    assert html.count("<td>—</td>") == 2 and html.endswith(DASH_NOTE)
+
+
+def test_the_papers_data_keep_their_comparison(tmp_path):
+    path = _notebook(tmp_path)
+    publish(path, publication=True, params={}, folder="data", glued={"n": 16, "alive": 13})
+    text = "\n".join(c.source for c in nbformat.read(str(path), as_version=4).cells)
+    assert "## Compare with the publication" in text and "### Detail" in text
+    assert "Alive at day 28: {glue:text}`alive:.0f`." in text

@@ -1,0 +1,36 @@
+"""What a reader sees in a built book: its text, without code, scripts and styles."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+MISSING = re.compile(r"(?<![\w.])(nan|NaN|<NA>|None|NaT)(?![\w(])")
+
+
+def page_texts(root: Path):
+    """(relative path, visible text without source code) of every built page."""
+    for f in sorted(root.rglob("*.html")):
+        if "_static" in f.parts or "_sources" in f.parts:
+            continue
+        t = f.read_text(encoding="utf-8")
+        t = re.sub(r"<script.*?</script>|<style.*?</style>", "", t, flags=re.S)
+        t = re.sub(r'<div class="cell_input.*?</pre></div>\s*</div>\s*</div>', "", t, flags=re.S)
+        yield f.relative_to(root), html.unescape(re.sub(r"<[^>]+>", " ", t))
+
+
+def missing_words(root: Path) -> dict[str, list[str]]:
+    """Pages whose visible text shows nan, NaN, <NA>, None or NaT, with some context."""
+    found = {}
+    for rel, text in page_texts(root):
+        hits = [text[max(0, m.start() - 50): m.end() + 20].replace("\n", " ") for m in MISSING.finditer(text)]
+        if hits:
+            found[str(rel)] = hits[:3]
+    return found
+
+
+def files_containing(root: Path, needle: str) -> list[str]:
+    """Published files (any type) whose bytes contain ``needle``."""
+    raw = needle.encode()
+    return [str(f.relative_to(root)) for f in sorted(root.rglob("*")) if f.is_file() and raw in f.read_bytes()]
