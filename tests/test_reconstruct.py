@@ -205,12 +205,12 @@ def test_two_solutions_differ_and_both_load(tmp_path):
 
 
 def test_rounding_interval_accepts_both_rules_and_excludes_odd_upper_endpoint():
-    from ruxlib.reconstruct import _bounds
+    from ruxlib.printed import Printed
 
     # 175 (integer): 174.5 rounds to 175 half-away; 175.5 rounds to 176 either way
-    assert _bounds("175", 1, 2) == (349, 350)  # 2 x median in [349, 351) for integer values
+    assert Printed.parse("175").int_bounds(2) == (349, 350)  # 2 x median in [349, 351) for integer values
     # 28.0 with 0.1 units: 27.95 ... 28.05 (28.05 -> 28.0 half-even, digit 0 even)
-    assert _bounds("28.0", 10, 2) == (559, 561)
+    assert Printed.parse("28.0").int_bounds(20) == (559, 561)
 
 
 def test_logrank_three_early_deaths_seven_vs_seven_is_3_55():
