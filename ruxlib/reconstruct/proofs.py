@@ -31,7 +31,7 @@ def prove_findings(found: list | None = None) -> list[dict]:
     """
     out = []
     rows = early_only_chisq()
-    best = min(rows, key=lambda r: abs(r["chisq"] - 3.9))
+    best = min(rows, key=lambda r: abs(r["chisq"] - float(paper("txt.logrank.chisq").value)))
     pats1 = enumerate_logrank_patterns(1)
     pats2 = enumerate_logrank_patterns(2)
     out.append(
