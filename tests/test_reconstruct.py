@@ -205,12 +205,12 @@ def test_two_solutions_differ_and_both_load(tmp_path):
 
 
 def test_rounding_interval_accepts_both_rules_and_excludes_odd_upper_endpoint():
-    from ruxlib.reconstruct import _bounds
+    from ruxlib.printed import Printed
 
     # 175 (integer): 174.5 rounds to 175 half-away; 175.5 rounds to 176 either way
-    assert _bounds("175", 1, 2) == (349, 350)  # 2 x median in [349, 351) for integer values
+    assert Printed.parse("175").int_bounds(2) == (349, 350)  # 2 x median in [349, 351) for integer values
     # 28.0 with 0.1 units: 27.95 ... 28.05 (28.05 -> 28.0 half-even, digit 0 even)
-    assert _bounds("28.0", 10, 2) == (559, 561)
+    assert Printed.parse("28.0").int_bounds(20) == (559, 561)
 
 
 def test_logrank_three_early_deaths_seven_vs_seven_is_3_55():
@@ -253,3 +253,43 @@ def test_time_to_start_claims_need_ties_for_every_group_size():
     from ruxlib.reconstruct import prove_no_ties
 
     assert set(prove_no_ties().values()) == {"INFEASIBLE"}
+
+
+# --------------------------------------------------------------------------- one source for the paper's numbers
+
+# Distinctive printed values (from data/published/claims.csv) and hand-computed bounds that
+# used to be typed in the reconstruction; common small numbers (16, 28, 3) are left out.
+PRINTED_LITERALS = [
+    "530", "105", "810", "72.5", "92.9", "7245", "7255", "1857000", "1858998", "59.5", "14.92",
+    "89.25", "17.76", "175.2", "6.06", "29.2", "6.65", "47.8", "77.1", "17.1", "16.8", "14.5",
+    "167.3", "148.7", "147.5", "680", "109.8", "13.2", "55.4", "10.7", "36.8", "39.6", "3.9",
+    "385", "395", "4445", "5023", "127", "186", "163",
+]
+
+
+def printed_literals(source: str) -> list[str]:
+    """Number tokens, or strings that are only a number, equal to a printed value (prose is skipped)."""
+    import io
+    import tokenize
+
+    found = []
+    for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+        text = tok.string
+        if tok.type == tokenize.STRING:
+            text = text.strip("\"'")
+        elif tok.type != tokenize.NUMBER:
+            continue
+        if text in PRINTED_LITERALS:
+            found.append(f"line {tok.start[0]}: {tok.string}")
+    return found
+
+
+def test_printed_literal_scan_catches_the_old_constants():
+    assert printed_literals('x = _order_claims(b, "txt.cumdose", D, "530", "105", "810")\ny = 7245 * P')
+    assert not printed_literals('"the 72.5 % patient"  # prose\nx = 3')
+
+
+@pytest.mark.parametrize("path", sorted((Path(__file__).resolve().parents[1] / "ruxlib" / "reconstruct").glob("*.py")),
+                         ids=lambda p: p.name)
+def test_reconstruction_reads_the_papers_numbers_from_the_ledger(path):
+    assert printed_literals(path.read_text(encoding="utf-8")) == [], path.name
