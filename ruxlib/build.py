@@ -107,7 +107,7 @@ def _stage_dir(out: Path) -> Path:
     return REPO / "_build" / "stage" / f"{out.name}-{key}"
 
 
-def _stage(stage: Path, pages: list[str]) -> None:
+def _stage(stage: Path, pages: list[str], title: str | None = None) -> None:
     import jupytext
 
     clear(stage)  # only a stage that ruxlib build made (marked) is removed
@@ -138,6 +138,8 @@ def _stage(stage: Path, pages: list[str]) -> None:
         jupytext.write(nb, dst)
     config = yaml.safe_load((stage / "_config.yml").read_text(encoding="utf-8"))
     config.setdefault("execute", {})["execute_notebooks"] = "off"
+    if title:  # another trial's data: the book is about that trial
+        config["title"] = f"{title}: an executable analysis (ruxbook)"
     if _vendor_mathjax(stage / "_static" / "mathjax"):
         sphinx = config.setdefault("sphinx", {}).setdefault("config", {})
         sphinx["mathjax_path"] = "mathjax/tex-chtml.js"
@@ -193,7 +195,7 @@ def build(data: Path, out: Path | None = None, params: dict | None = None, jobs:
     stage = check_target(_stage_dir(out), inputs, label="stage folder")
     study = load_study(data)  # raises DataError with every problem
     pages = toc_pages()
-    _stage(stage, pages)
+    _stage(stage, pages, title=None if study.publication else study.title)
 
     shown = dict(params)
     params["data_dir"] = str(data)

@@ -27,6 +27,7 @@ def test_results_json_has_every_page_and_glued_values(built_book):
 
 def test_shipped_book_shows_no_missing_value_words_or_paths(built_book):
     assert missing_words(built_book) == {}
+    assert "book/survival.html" in files_containing(built_book, "<h2>Compare with the publication")
     assert files_containing(built_book, str(built_book.parent)) == []
 
 
@@ -75,7 +76,7 @@ def test_book_builds_on_another_trial_with_another_horizon(tmp_path):
     out = build(data=data, out=tmp_path / "html", params={"horizon": "21"}, jobs=2, progress=False)
     assert missing_words(out) == {}
     assert files_containing(out, str(tmp_path)) == []  # no builder's path is published
-    assert files_containing(out, "Compare with the publication") == []  # not the paper's data
+    assert files_containing(out, "<h2>Compare with the publication") == []  # not the paper's data
     results = json.loads((out / "results.json").read_text())
     assert results["parameters"]["horizon"] == 21
     assert results["pages"]["book/intro"]["intro-n"] == 40
