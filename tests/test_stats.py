@@ -213,3 +213,20 @@ def test_clopper_pearson_rejects_impossible_counts():
         stats.clopper_pearson(5, 4)
     with pytest.raises(ValueError):
         stats.clopper_pearson(1, 0)
+
+
+# --- TestResult -------------------------------------------------------------------
+
+def test_test_result_summary_and_html_are_one_readable_line_and_a_table():
+    r = stats.wmw([1, 2, 2], [2, 3, 4])
+    assert r.summary() == "Wilcoxon–Mann–Whitney, exact: W = 7, p = 0.3 (n = 6)"
+    html = r._repr_html_()
+    assert html.startswith("<table>") and "<td>7</td>" in html and "3 / 3" in html
+    with pytest.raises(AttributeError):
+        r.pvalue = 0.01  # frozen
+
+
+def test_test_result_summary_of_a_chi_square_test_shows_df_and_small_p():
+    r = stats.TestResult(statistic=12.5, pvalue=0.0004, method="chi-square", n=30, df=2, test="Log-rank",
+                         symbol="χ²")
+    assert r.summary() == "Log-rank, chi-square: χ² = 12.5, df = 2, p < 0.001 (n = 30)"

@@ -392,3 +392,31 @@ def test_km_page_executes_on_a_hand_made_folder(tmp_path, with_os):
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
               if o.get("output_type") == "error"]
     assert errors == []
+
+
+# --- km_estimate on arrays, numbers at risk ----------------------------------
+
+def test_km_estimate_on_arrays_equals_the_adam_adapter(aml):
+    km = survival.km_estimate(AML_TIME, AML_STATUS)
+    pd.testing.assert_frame_equal(km, survival.km_table(aml))
+
+
+def test_km_estimate_greenwood_se_by_hand():
+    # deaths at 2 (4 at risk) and 3 (3 at risk): S = 3/4 then 1/2;
+    # V = 1/(4*3) = 1/12 then + 1/(3*2) = 1/4; se(S) = S sqrt(V) = 0.75/sqrt(12) then 0.5 * 0.5
+    km = survival.km_estimate([2, 3, 3, 5], [1, 1, 0, 0])
+    assert km["se"].tolist() == pytest.approx([0.75 * math.sqrt(1 / 12), 0.25, 0.25])
+
+
+def test_km_estimate_rejects_bad_arrays():
+    with pytest.raises(ValueError, match="equal length"):
+        survival.km_estimate([1, 2], [1])
+    with pytest.raises(ValueError, match="non-negative"):
+        survival.km_estimate([-1, 2], [1, 1])
+    with pytest.raises(ValueError, match="1 \\(event\\) or 0"):
+        survival.km_estimate([1, 2], [1, 2])
+
+
+def test_n_at_risk_reads_the_table_and_is_zero_after_the_last_time():
+    km = survival.km_estimate([2, 3, 3, 5], [1, 1, 0, 0])
+    assert [survival.n_at_risk(km, t) for t in (0, 2, 2.5, 3, 5, 6)] == [4, 4, 3, 3, 1, 0]
