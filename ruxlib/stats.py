@@ -1,4 +1,4 @@
-"""Rank tests, multiplicity adjustment and exact binomial intervals.
+"""Rank tests, multiplicity adjustment, exact binomial intervals, and the result types of every test.
 
 The Wilcoxon-Mann-Whitney test follows SAS PROC NPAR1WAY (and R ``coin``):
 mid-ranks for ties; the exact p-value is the exact *conditional* permutation
