@@ -15,6 +15,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from .derive import itt_population
 from .io import Study, baseline
 
 __all__ = [
@@ -58,10 +59,7 @@ STATS = ("n", "mean", "sd", "median", "min", "max")
 
 def itt(study: Study) -> pd.DataFrame:
     """The intention-to-treat subjects of ``study`` (adsl rows with ``ITTFL == "Y"``)."""
-    adsl = study.adsl
-    if "ITTFL" not in adsl:
-        return adsl
-    return adsl[adsl["ITTFL"].fillna("Y").eq("Y")]
+    return itt_population(study.adsl)
 
 
 def summarise_continuous(values) -> pd.Series:
@@ -122,7 +120,7 @@ def table1(study: Study) -> pd.DataFrame:
     study : Study
         A loaded study folder. adsl columns AGE, WEIGHTBL, HEIGHTBL, BMIBL are
         used when present; so are the baseline records of advs.csv (``ABLFL ==
-        "Y"``, else ``AVISITN == 0``) for every PARAMCD found.
+        "Y"``, see :func:`ruxlib.derive.derive_var_ablfl`) for every PARAMCD found.
 
     Returns
     -------

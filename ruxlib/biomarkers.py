@@ -14,7 +14,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-__all__ = ["stars", "baseline_values", "visit_tests", "paired_tests", "biomarker_plot", "PARAM_LABELS",
+from .derive import itt_population
+from .stats import holm, signed_rank, wmw
+
+__all__ = ["stars", "baseline_sample", "visit_tests", "paired_tests", "biomarker_plot", "PARAM_LABELS",
            "claim_values"]
 
 PARAM_LABELS = {
@@ -50,26 +53,20 @@ def _param(adlb: pd.DataFrame, paramcd: str) -> pd.DataFrame:
     return rows
 
 
-def _is_baseline(rows: pd.DataFrame) -> pd.Series:
-    if "ABLFL" in rows and rows["ABLFL"].eq("Y").any():
-        return rows["ABLFL"].eq("Y")
-    return rows["AVISITN"].eq(0)
+def baseline_sample(adlb: pd.DataFrame, paramcd: str) -> pd.Series:
+    """The baseline sample of one parameter: every baseline value (``ABLFL == "Y"``), indexed by USUBJID.
 
-
-def baseline_values(adlb: pd.DataFrame, paramcd: str) -> pd.Series:
-    """Baseline values of one parameter, indexed by USUBJID.
-
-    The baseline record is ``ABLFL == "Y"`` when the column flags any record,
-    else ``AVISITN == 0``.
+    This is the sample each later visit is compared with in :func:`visit_tests`
+    (all subjects of adlb, as the paper did; not restricted to a population).
     """
     rows = _param(adlb, paramcd)
-    base = rows[_is_baseline(rows)]
+    base = rows[rows["ABLFL"].eq("Y")]
     return pd.Series(base["AVAL"].to_numpy(), index=base["USUBJID"].to_numpy(), name=paramcd)
 
 
 def _visits(adlb: pd.DataFrame, paramcd: str) -> dict[float, pd.Series]:
     rows = _param(adlb, paramcd)
-    later = rows[~_is_baseline(rows) & rows["AVISITN"].gt(0)]
+    later = rows[rows["ABLFL"].ne("Y") & rows["AVISITN"].gt(0)]
     out = {}
     for visit, grp in later.groupby("AVISITN", sort=True):
         out[float(visit)] = pd.Series(grp["AVAL"].to_numpy(), index=grp["USUBJID"].to_numpy())
@@ -102,9 +99,7 @@ def visit_tests(adlb: pd.DataFrame, paramcd: str, exact: bool = False) -> pd.Dat
     visit come from patients also in the baseline sample; see
     :func:`paired_tests`.
     """
-    from .stats import wmw
-
-    base = baseline_values(adlb, paramcd)
+    base = baseline_sample(adlb, paramcd)
     rows = [_describe(0.0, base, len(base))]
     for visit, values in _visits(adlb, paramcd).items():
         row = _describe(visit, values, len(base))
@@ -164,9 +159,7 @@ def paired_tests(adlb: pd.DataFrame, paramcd: str) -> pd.DataFrame:
        method (``ruxlib.stats.holm``), which controls the family-wise error
        rate over the visits.
     """
-    from .stats import holm, signed_rank
-
-    base = baseline_values(adlb, paramcd)
+    base = baseline_sample(adlb, paramcd)
     rows = []
     for visit, values in _visits(adlb, paramcd).items():
         both = pd.concat({"visit": values, "base": base}, axis=1, join="inner").dropna()
@@ -215,7 +208,7 @@ def biomarker_plot(adlb: pd.DataFrame, paramcds=("CRP", "IL6", "FERRITIN"), exac
     fig, axes = plt.subplots(1, k, figsize=(4.6 * k, 4.6), squeeze=False)
     for i, (ax, code) in enumerate(zip(axes[0], paramcds, strict=True)):
         tests = visit_tests(adlb, code, exact=exact)
-        base = baseline_values(adlb, code)
+        base = baseline_sample(adlb, code)
         series = {0.0: base, **_visits(adlb, code)}
         visits = list(series)
         pos = np.arange(len(visits))
@@ -263,9 +256,7 @@ def claim_values(study, paramcds=("CRP", "IL6", "FERRITIN")) -> dict[str, float 
     ``fig3.horizon`` is the last visit day of the parameters shown; ``fig3.n``
     the number of ITT patients; the star thresholds are the legend's constants.
     """
-    adsl = study.adsl
-    itt = adsl["ITTFL"].fillna("Y").eq("Y") if "ITTFL" in adsl else pd.Series(True, index=adsl.index)
-    out: dict[str, float | None] = {"fig3.n": int(itt.sum()),
+    out: dict[str, float | None] = {"fig3.n": len(itt_population(study.adsl)),
                                     "ctx.fig3.p1": 0.05, "ctx.fig3.p2": 0.01, "ctx.fig3.p3": 0.001}
     if study.adlb is not None:
         visits = study.adlb.loc[study.adlb["PARAMCD"].isin(paramcds), "AVISITN"]

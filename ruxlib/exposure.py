@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .baseline import itt
+from .baseline import itt, summarise_continuous
 from .io import Study
 
 __all__ = [
@@ -351,8 +351,6 @@ def claim_values(study: Study) -> dict[str, float | None]:
         Interruptions are attributed to a reason by the words "adverse" and
         "tube" in EXADJ.
     """
-    from .baseline import summarise_continuous
-
     out: dict[str, float | None] = {}
     ex = exposure_summary(study)
     dur = summarise_continuous(ex["duration"])

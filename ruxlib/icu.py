@@ -13,6 +13,7 @@ import pandas as pd
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from .derive import itt_population
 from .io import Study
 
 __all__ = ["EPISODES", "itt_subjects", "icu_days", "summarise_days", "ecmo_courses", "swimmer_plot",
@@ -39,9 +40,7 @@ EOT_MARKERS = {
 
 def itt_subjects(study: Study) -> pd.Index:
     """USUBJIDs of the intention-to-treat population (``ITTFL == "Y"``), in adsl order."""
-    adsl = study.adsl
-    flag = adsl["ITTFL"] if "ITTFL" in adsl else pd.Series("Y", index=adsl.index)
-    return pd.Index(adsl.loc[flag.fillna("Y").eq("Y"), "USUBJID"], name="USUBJID")
+    return pd.Index(itt_population(study.adsl)["USUBJID"], name="USUBJID")
 
 
 def icu_days(study: Study, horizon: float = 28) -> pd.DataFrame:
@@ -122,14 +121,8 @@ def summarise_days(days: pd.DataFrame) -> pd.DataFrame:
 
 
 def _death_days(study: Study) -> pd.Series:
-    """Study day of death (OS event) per subject, NaN if censored or no OS record."""
-    if study.adtte is None:
-        return pd.Series(dtype=float)
-    from .survival import event_indicator
-
-    os_ = study.adtte[study.adtte["PARAMCD"].eq("OS")]
-    dead = np.asarray(event_indicator(os_["CNSR"])).astype(bool)
-    return pd.Series(os_["AVAL"].to_numpy(), index=os_["USUBJID"].to_numpy()).where(dead)
+    """Study day of death per subject (adsl ``DTHDY``), NaN if censored or no OS record."""
+    return study.adsl.set_index("USUBJID")["DTHDY"]
 
 
 STATUS_ORDER = ("DEAD", "ICU VENTILATED", "ICU", "ACUTE CARE", "DISCHARGED")

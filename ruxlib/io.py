@@ -20,6 +20,7 @@ import pandas as pd
 import pandera.pandas as pa
 import yaml
 
+from . import derive
 from .schema import FILES, META_KEYS, SPECS, FileSpec
 
 __all__ = ["Check", "DataError", "Study", "check_study", "load_study", "validate_study"]
@@ -564,29 +565,16 @@ def validate_study(path: str | Path) -> tuple[dict[str, pd.DataFrame | None], li
 
 
 def _derive(frames: dict[str, pd.DataFrame | None]) -> None:
-    adsl = frames["adsl.csv"]
-    if "ITTFL" not in adsl:
-        adsl["ITTFL"] = "Y"
-    adsl["ITTFL"] = adsl["ITTFL"].fillna("Y")
-    if {"WEIGHTBL", "HEIGHTBL"} <= set(adsl.columns):
-        bmi = adsl["WEIGHTBL"] / (adsl["HEIGHTBL"] / 100.0) ** 2
-        if "BMIBL" not in adsl:
-            adsl["BMIBL"] = bmi
-        else:
-            adsl["BMIBL"] = adsl["BMIBL"].fillna(bmi)
-    lb = frames.get("adlb.csv")
-    if lb is not None and {"LYMPH", "NEUT"} <= set(lb["PARAMCD"]):
-        base = lb[_baseline_mask(lb)]
-        wide = base.pivot_table(index="USUBJID", columns="PARAMCD", values="AVAL", aggfunc="first")
-        lnr = (wide["LYMPH"] / wide["NEUT"]).replace([np.inf, -np.inf], np.nan)
-        derived = adsl["USUBJID"].map(lnr)
-        adsl["LNRBL"] = adsl["LNRBL"].fillna(derived) if "LNRBL" in adsl else derived
-
-
-def _baseline_mask(frame: pd.DataFrame) -> pd.Series:
-    if "ABLFL" in frame and frame["ABLFL"].eq("Y").any():
-        return frame["ABLFL"].eq("Y")
-    return frame["AVISITN"].eq(0)
+    """Add the derived variables of :mod:`ruxlib.derive`, once, in dependency order."""
+    for name in ("adlb.csv", "advs.csv"):
+        if frames.get(name) is not None:
+            frames[name] = derive.derive_var_ablfl(frames[name])
+    adsl = derive.derive_var_ittfl(frames["adsl.csv"])
+    adsl = derive.derive_var_bmibl(adsl)
+    adsl = derive.derive_var_lnrbl(adsl, frames.get("adlb.csv"))
+    adsl = derive.derive_var_lnrfl(adsl)
+    adsl = derive.derive_var_dthdy(adsl, frames.get("adtte.csv"))
+    frames["adsl.csv"] = derive.derive_var_lstalvdy(adsl, frames.get("adtte.csv"))
 
 
 def load_study(path: str | Path) -> Study:
@@ -601,28 +589,34 @@ def load_study(path: str | Path) -> Study:
     -------
     Study
         Data frames as attributes (``study.adsl``, ``study.adtte``, …); absent
-        optional files are ``None``. Derived columns: ``ITTFL`` (default Y),
-        ``BMIBL`` (from weight and height when absent), ``LNRBL`` (from adlb
-        LYMPH/NEUT baseline when absent).
+        optional files are ``None``. Derived variables (:mod:`ruxlib.derive`):
+        adsl ``ITTFL`` (default Y), ``BMIBL`` (from weight and height when
+        missing), ``LNRBL`` (from adlb LYMPH/NEUT at baseline when missing),
+        ``LNRFL``, ``DTHDY`` and ``LSTALVDY`` (from adtte OS); adlb and advs
+        ``ABLFL``.
 
     Raises
     ------
     DataError
-        Listing every problem found, each naming file, row, USUBJID and rule.
+        Listing every problem found, each naming file, row, USUBJID and rule;
+        or naming the subjects with two baseline records for one parameter.
     """
     path = Path(path)
     check = check_study(path)
     if check.problems:
         raise DataError(check.problems)
     frames = {k: (None if v is None else v.reset_index(drop=True)) for k, v in check.frames.items()}
-    _derive(frames)
+    try:
+        _derive(frames)
+    except ValueError as e:
+        raise DataError([str(e)]) from None
     kwargs = {spec.name.removesuffix(".csv"): frames[spec.name] for spec in FILES}
     return Study(path=path.resolve(), meta=check.meta, warnings=check.warnings, **kwargs)
 
 
 def baseline(frame: pd.DataFrame) -> pd.DataFrame:
-    """Baseline records of a BDS dataset (``ABLFL == "Y"``, else ``AVISITN == 0``)."""
-    return frame[_baseline_mask(frame)]
+    """Baseline records of a loaded BDS dataset (``ABLFL == "Y"``, see :func:`ruxlib.derive.derive_var_ablfl`)."""
+    return frame[frame["ABLFL"].eq("Y")]
 
 
 SPEC_BY_DATASET = {name.removesuffix(".csv"): spec for name, spec in SPECS.items()}

@@ -1,9 +1,10 @@
 """Baseline lymphocyte-to-neutrophil ratio (LNR) and outcome (Fig. 4 and the log-rank test).
 
-The LNR analysis set is read from the data: patients with a baseline LNR
-(``adsl.LNRBL``, derived from ``adlb`` LYMPH/NEUT when absent) and no
-exclusion reason (``adsl.LNREXCL`` empty). Survivors and non-survivors at day
-28 come from ``adtte`` (OS). The median split for the log-rank test puts
+The LNR analysis set is the derived flag ``adsl.LNRFL``: ITT patients with a
+baseline LNR (``adsl.LNRBL``, derived from ``adlb`` LYMPH/NEUT when absent)
+and no exclusion reason (``adsl.LNREXCL`` empty); see :mod:`ruxlib.derive`.
+Survivors and non-survivors at the horizon are the derived status
+``D28OUT`` (from ``adtte`` OS). The median split for the log-rank test puts
 patients with LNR at or above the median of the analysis set in "high".
 """
 
@@ -14,7 +15,11 @@ import matplotlib.ticker as mticker
 import numpy as np
 import pandas as pd
 
+from . import derive
+from .figures import km_plot
 from .io import Study
+from .stats import TestResult, wmw
+from .survival import km_by_group, logrank
 
 __all__ = [
     "SURVIVOR",
@@ -23,6 +28,7 @@ __all__ = [
     "lnr_exclusions",
     "day28_status",
     "lnr_groups",
+    "lnr_median",
     "lnr_wmw",
     "lnr_logrank",
     "lnr_plot",
@@ -35,12 +41,12 @@ NON_SURVIVOR = "non-survivor"
 
 
 def lnr_analysis_set(study: Study) -> pd.DataFrame:
-    """Every ITT patient with a flag saying whether they enter the LNR analysis, and why not.
+    """Every ITT patient with the flag saying whether they enter the LNR analysis, and why not.
 
     Parameters
     ----------
     study : Study
-        Uses adsl ``LNRBL`` and ``LNREXCL`` (either may be absent).
+        Uses adsl ``LNRFL``, ``LNRBL`` (both derived) and ``LNREXCL`` (optional).
 
     Returns
     -------
@@ -51,16 +57,15 @@ def lnr_analysis_set(study: Study) -> pd.DataFrame:
         included). A patient with both an exclusion reason and no LNR is
         reported with the exclusion reason.
     """
-    adsl = study.adsl
-    itt = adsl["ITTFL"].fillna("Y").eq("Y") if "ITTFL" in adsl else pd.Series(True, index=adsl.index)
-    out = pd.DataFrame({"USUBJID": adsl.loc[itt, "USUBJID"]})
-    out["LNRBL"] = adsl.loc[itt, "LNRBL"].astype(float) if "LNRBL" in adsl else np.nan
-    excl = adsl.loc[itt, "LNREXCL"] if "LNREXCL" in adsl else pd.Series(None, index=out.index, dtype=object)
-    excl = excl.where(excl.notna(), "").astype(str).str.strip()
-    out["LNREXCL"] = excl
-    reason = np.where(excl.ne(""), excl, np.where(out["LNRBL"].isna(), "no baseline LNR", ""))
-    out["REASON"] = reason
-    out["LNRFL"] = np.where(out["REASON"].eq(""), "Y", "N")
+    itt = derive.itt_population(study.adsl)
+    excl = derive.lnr_exclusion(itt)
+    out = pd.DataFrame({
+        "USUBJID": itt["USUBJID"],
+        "LNRBL": itt["LNRBL"],
+        "LNREXCL": excl,
+        "LNRFL": itt["LNRFL"],
+    })
+    out["REASON"] = np.where(excl.ne(""), excl, np.where(out["LNRFL"].eq("N"), "no baseline LNR", ""))
     return out.reset_index(drop=True)[["USUBJID", "LNRBL", "LNREXCL", "LNRFL", "REASON"]]
 
 
@@ -71,7 +76,7 @@ def lnr_exclusions(study: Study) -> pd.DataFrame:
 
 
 def day28_status(study: Study, horizon: float = 28) -> pd.Series:
-    """Survivor or non-survivor at the horizon, per subject, from adtte OS.
+    """Survivor or non-survivor at the horizon, per subject (:func:`ruxlib.derive.derive_var_d28out`).
 
     A subject is a non-survivor when the OS record is a death (``CNSR == 0``)
     with ``AVAL <= horizon``; otherwise a survivor (also when censored before
@@ -83,14 +88,16 @@ def day28_status(study: Study, horizon: float = 28) -> pd.Series:
     Series
         Indexed by USUBJID, values :data:`SURVIVOR` / :data:`NON_SURVIVOR`.
     """
-    from .survival import event_indicator
-
     if study.adtte is None:
         raise ValueError("this study folder has no adtte.csv")
-    os_ = study.adtte[study.adtte["PARAMCD"].eq("OS")]
-    died = event_indicator(os_["CNSR"]).astype(bool) & (os_["AVAL"].to_numpy(float) <= horizon)
-    return pd.Series(np.where(died, NON_SURVIVOR, SURVIVOR), index=os_["USUBJID"].to_numpy(),
-                     name="D28OUT")
+    out = derive.derive_var_d28out(study.adsl, horizon).set_index("USUBJID")["D28OUT"].dropna()
+    return out.map({derive.ALIVE: SURVIVOR, derive.DEAD: NON_SURVIVOR}).rename("D28OUT")
+
+
+def lnr_median(study: Study) -> float:
+    """Median baseline LNR of the analysis set (``LNRFL == "Y"``); NaN when it is empty."""
+    adsl = study.adsl
+    return float(adsl.loc[adsl["LNRFL"].eq("Y"), "LNRBL"].median())
 
 
 def lnr_groups(study: Study, horizon: float = 28, at_median: str = "high") -> pd.DataFrame:
@@ -109,9 +116,8 @@ def lnr_groups(study: Study, horizon: float = 28, at_median: str = "high") -> pd
     -------
     DataFrame
         Indexed by USUBJID: ``LNRBL``, ``group`` (``"high"`` when LNRBL ≥
-        the median of the analysis set, else ``"low"``), ``status``
-        (:func:`day28_status`, NaN without an OS record). The median is in
-        ``frame.attrs["median"]``.
+        the median of the analysis set, :func:`lnr_median`, else ``"low"``),
+        ``status`` (:func:`day28_status`, NaN without an OS record).
 
     Notes
     -----
@@ -120,33 +126,27 @@ def lnr_groups(study: Study, horizon: float = 28, at_median: str = "high") -> pd
     equal to average (median: 0.07)"; ruxbook follows the Results (see the
     book's LNR page).
     """
-    table = lnr_analysis_set(study)
-    sub = table[table["LNRFL"].eq("Y")].set_index("USUBJID")
-    median = float(sub["LNRBL"].median()) if len(sub) else np.nan
-    out = pd.DataFrame({"LNRBL": sub["LNRBL"]})
     if at_median not in ("high", "low"):
         raise ValueError(f"at_median must be 'high' or 'low', got {at_median!r}")
+    adsl = study.adsl
+    sub = adsl[adsl["LNRFL"].eq("Y")].set_index("USUBJID")
+    median = lnr_median(study)
+    out = pd.DataFrame({"LNRBL": sub["LNRBL"]})
     high = out["LNRBL"] >= median if at_median == "high" else out["LNRBL"] > median
     out["group"] = np.where(high, "high", "low")
-    if study.adtte is not None:
-        out["status"] = day28_status(study, horizon).reindex(out.index)
-    else:
-        out["status"] = np.nan
-    out.attrs["median"] = median
+    out["status"] = day28_status(study, horizon).reindex(out.index) if study.adtte is not None else np.nan
     return out
 
 
-def lnr_wmw(study: Study, horizon: float = 28, exact: bool = True):
+def lnr_wmw(study: Study, horizon: float = 28, exact: bool = True) -> TestResult:
     """Exact two-sided WMW test of baseline LNR, survivors vs non-survivors at the horizon.
 
     Returns
     -------
-    object
-        :func:`ruxlib.stats.wmw` result (``statistic``, ``pvalue``, ``method``)
-        with extra attributes ``n_surv`` and ``n_nonsurv``.
+    ruxlib.stats.TestResult
+        Of :func:`ruxlib.stats.wmw` with survivors as ``x``: ``sizes`` is
+        (survivors, non-survivors).
     """
-    from .stats import wmw
-
     groups = lnr_groups(study, horizon)
     surv = groups.loc[groups["status"].eq(SURVIVOR), "LNRBL"].to_numpy(float)
     non = groups.loc[groups["status"].eq(NON_SURVIVOR), "LNRBL"].to_numpy(float)
@@ -154,18 +154,10 @@ def lnr_wmw(study: Study, horizon: float = 28, exact: bool = True):
         raise ValueError(
             f"the LNR test needs survivors and non-survivors; got {surv.size} and {non.size}"
         )
-    res = wmw(surv, non, exact=exact)
-    try:
-        res.n_surv, res.n_nonsurv = int(surv.size), int(non.size)
-    except AttributeError:  # an immutable result: wrap it
-        from types import SimpleNamespace
-
-        res = SimpleNamespace(statistic=res.statistic, pvalue=res.pvalue, method=res.method,
-                              n_surv=int(surv.size), n_nonsurv=int(non.size))
-    return res
+    return wmw(surv, non, exact=exact)
 
 
-def lnr_logrank(study: Study, paramcd: str = "OS", at_median: str = "high"):
+def lnr_logrank(study: Study, paramcd: str = "OS", at_median: str = "high") -> TestResult:
     """Log-rank test of OS, LNR high (≥ median) vs low, over the whole follow-up in adtte.
 
     ``at_median="low"`` puts patients exactly at the median in the low group
@@ -173,11 +165,10 @@ def lnr_logrank(study: Study, paramcd: str = "OS", at_median: str = "high"):
 
     Returns
     -------
-    ruxlib.survival.LogrankResult
-        ``statistic`` (chi-square), ``df``, ``pvalue``, ``table``.
+    ruxlib.stats.TestResult
+        Of :func:`ruxlib.survival.logrank`: ``statistic`` (chi-square), ``df``,
+        ``pvalue``, ``table``.
     """
-    from .survival import logrank
-
     groups = lnr_groups(study, at_median=at_median)
     return logrank(study.adtte, groups["group"], paramcd=paramcd)
 
@@ -209,8 +200,9 @@ def lnr_plot(study: Study, horizon: float = 28, seed: int = 0, ax=None):
             ax.hlines(np.median(x), i - 0.25, i + 0.25, color="black", lw=2, zorder=4)
         name = "Survivors" if status == SURVIVOR else "Non-survivors"
         labels.append(f"{name}\n(N = {x.size})")
-    ax.axhline(groups.attrs["median"], color="#777777", ls="--", lw=1, zorder=1)
-    ax.text(1.58, groups.attrs["median"], f"median of all\n{groups.attrs['median']:.3g}", fontsize=8,
+    median = lnr_median(study)
+    ax.axhline(median, color="#777777", ls="--", lw=1, zorder=1)
+    ax.text(1.58, median, f"median of all\n{median:.3g}", fontsize=8,
             color="#555555", va="bottom", ha="right")
     ax.set_yscale("log")
     ax.yaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _: f"{v:g}"))
@@ -232,24 +224,22 @@ def lnr_plot(study: Study, horizon: float = 28, seed: int = 0, ax=None):
 
 
 def lnr_km_plot(study: Study, paramcd: str = "OS", **kwargs):
-    """Kaplan-Meier curves of OS by LNR median split (``ruxlib.survival.km_plot``).
+    """Kaplan-Meier curves of OS by LNR median split (:func:`ruxlib.figures.km_plot`).
 
-    Keyword arguments go to :func:`ruxlib.survival.km_plot` (e.g. ``horizon``).
+    Keyword arguments go to :func:`ruxlib.figures.km_plot` (e.g. ``horizon``);
+    by default the numbers at risk are printed every 14 days when the
+    follow-up is longer than 42 days, else every 7.
     """
-    from .survival import km_plot
-
     groups = lnr_groups(study)
-    median = groups.attrs["median"]
+    median = lnr_median(study)
     label = groups["group"].map({"high": f"High (≥ {median:.3g})", "low": f"Low (< {median:.3g})"})
+    curves = km_by_group(study.adtte, label, paramcd=paramcd)
     kwargs.setdefault("colors", ["#2166ac", "#b2182b"])  # sorted labels: High first
     kwargs.setdefault("ci", False)
-    kwargs.setdefault("xlabel", "Days since first dose")
-    kwargs.setdefault("ylabel", "Overall survival")
     if "risk_times" not in kwargs:
-        os_ = study.adtte[study.adtte["PARAMCD"].eq(paramcd) & study.adtte["USUBJID"].isin(groups.index)]
-        end = kwargs.get("horizon") or float(os_["AVAL"].max())
+        end = kwargs.get("horizon") or max(float(km["time"].max()) for km in curves.values())
         kwargs["risk_times"] = list(np.arange(0, end + 1e-9, 14.0 if end > 42 else 7.0))
-    return km_plot(study.adtte, group=label, paramcd=paramcd, **kwargs)
+    return km_plot(curves, **kwargs)
 
 
 def claim_values(study: Study, horizon: float = 28) -> dict[str, float | None]:
@@ -266,7 +256,7 @@ def claim_values(study: Study, horizon: float = 28) -> dict[str, float | None]:
     out["txt.lnr.excluded.discussion"] = out["fig4.n_excluded"]
     out["fig4.n_missing"] = int((table["LNREXCL"].eq("") & table["LNRBL"].isna()).sum())
     groups = lnr_groups(study, horizon) if study.adtte is not None else None
-    median = float(table.loc[table["LNRFL"].eq("Y"), "LNRBL"].median())
+    median = lnr_median(study)
     median = None if np.isnan(median) else median
     for key in ("abs.lnr.median", "txt.lnr.median", "txt.lnr.median.discussion",
                 "txt.lnr.median.discussion2", "txt.lnr.median.discussion3"):

@@ -21,6 +21,8 @@ import numpy as np
 import pandas as pd
 
 from . import stats, survival
+from .derive import itt_population
+from .icu import itt_subjects as _itt
 from .io import Study
 
 __all__ = [
@@ -66,7 +68,7 @@ class OutcomeResult:
         Subjects counted (for rates).
     value : float or None
         Headline value (a proportion 0-1, a median change, or S(t)).
-    ci : tuple of float or None
+    ci : ruxlib.stats.ConfidenceInterval or None
         95% interval of ``value`` where one is defined.
     result : str
         The result in words, e.g. ``"16/16 (100.0%; 95% CI 79.4-100.0)"``.
@@ -85,7 +87,7 @@ class OutcomeResult:
     n: int | None = None
     events: int | None = None
     value: float | None = None
-    ci: tuple[float, float] | None = None
+    ci: stats.ConfidenceInterval | None = None
     result: str = ""
     proxy: bool = False
     detail: pd.DataFrame | None = field(default=None, repr=False)
@@ -96,31 +98,21 @@ def _na(id_, title, frame, definition, missing, proxy=False) -> OutcomeResult:
                          result=f"not available in this study folder ({missing})", proxy=proxy)
 
 
-def _itt(study: Study) -> pd.Index:
-    adsl = study.adsl
-    flag = adsl["ITTFL"] if "ITTFL" in adsl else pd.Series("Y", index=adsl.index)
-    return pd.Index(adsl.loc[flag.fillna("Y").eq("Y"), "USUBJID"], name="USUBJID")
-
-
-def _rate_text(k: int, n: int) -> tuple[str, tuple[float, float] | None]:
+def _rate_text(k: int, n: int) -> tuple[str, stats.ConfidenceInterval | None]:
     if n == 0:
         return "no evaluable subjects", None
-    lo, hi = stats.clopper_pearson(k, n)
-    return f"{k}/{n} ({100 * k / n:.1f}%; 95% CI {100 * lo:.1f}-{100 * hi:.1f})", (lo, hi)
+    ci = stats.clopper_pearson(k, n)
+    return f"{k}/{n} ({100 * k / n:.1f}%; 95% CI {100 * ci.lower:.1f}-{100 * ci.upper:.1f})", ci
 
 
 def _death_day(study: Study) -> pd.Series:
-    """Day of death per ITT subject (NaN if no death recorded in adtte OS)."""
-    idx = _itt(study)
-    os_ = study.adtte[study.adtte["PARAMCD"].eq("OS")].set_index("USUBJID")
-    dead = os_[survival.event_indicator(os_["CNSR"]) == 1]["AVAL"].astype(float)
-    return dead.reindex(idx)
+    """Day of death per ITT subject (adsl ``DTHDY``; NaN if no death recorded in adtte OS)."""
+    return study.adsl.set_index("USUBJID")["DTHDY"].reindex(_itt(study))
 
 
 def _last_known(study: Study) -> pd.Series:
-    idx = _itt(study)
-    os_ = study.adtte[study.adtte["PARAMCD"].eq("OS")].set_index("USUBJID")
-    return os_["AVAL"].astype(float).reindex(idx)
+    """Last day of OS follow-up per ITT subject (adsl ``LSTALVDY``)."""
+    return study.adsl.set_index("USUBJID")["LSTALVDY"].reindex(_itt(study))
 
 
 def _in_episode(adicu: pd.DataFrame, subjects: pd.Index, paramcd: str, day: float) -> pd.Series:
@@ -227,9 +219,8 @@ def marker_response(study: Study, paramcd: str, day: float = 14, outcome_id: str
     if later.empty:
         visits = ", ".join(f"{v:g}" for v in sorted(lb["AVISITN"].unique()))
         return _na(outcome_id, title, frame, definition, f"adlb.csv has no {paramcd} at AVISITN {day:g} (visits: {visits})")
-    base_mask = lb["ABLFL"].eq("Y") if "ABLFL" in lb and lb["ABLFL"].eq("Y").any() else lb["AVISITN"].eq(0)
-    base = lb[base_mask].drop_duplicates("USUBJID").set_index("USUBJID")["AVAL"].astype(float)
-    at = later.drop_duplicates("USUBJID").set_index("USUBJID")["AVAL"].astype(float)
+    base = lb[lb["ABLFL"].eq("Y")].set_index("USUBJID")["AVAL"].astype(float)
+    at = later.set_index("USUBJID")["AVAL"].astype(float)
     idx = _itt(study)
     detail = pd.DataFrame({"baseline": base.reindex(idx), f"day{day:g}": at.reindex(idx)})
     detail["change"] = detail[f"day{day:g}"] - detail["baseline"]
@@ -242,10 +233,10 @@ def marker_response(study: Study, paramcd: str, day: float = 14, outcome_id: str
     if n == 0:
         return OutcomeResult(outcome_id, title, frame, definition, True, n=0, result="no subject with both values", detail=detail)
     med = float(ev["change"].median())
-    lo_hi = stats.clopper_pearson(dec, n)
+    ci = stats.clopper_pearson(dec, n)
     text = (f"{dec}/{n} decreased, {inc}/{n} increased; median change {med:+.1f}{unit} "
             f"(median {ev['baseline'].median():.1f} → {ev[f'day{day:g}'].median():.1f}{unit})")
-    return OutcomeResult(outcome_id, title, frame, definition, True, n=n, events=dec, value=med, ci=lo_hi,
+    return OutcomeResult(outcome_id, title, frame, definition, True, n=n, events=dec, value=med, ci=ci,
                          result=text, detail=detail)
 
 
@@ -345,17 +336,16 @@ def overall_survival(study: Study, horizon: float = 30) -> OutcomeResult:
                   "log-log 95% CI; alive = not (CNSR 0 and AVAL ≤ horizon)")
     if study.adtte is None or not study.adtte["PARAMCD"].eq("OS").any():
         return _na("overall_survival", title, frame, definition, "no OS records in adtte.csv")
-    adtte = study.adtte[study.adtte["USUBJID"].isin(set(_itt(study)))]
-    km = survival.km_table(adtte, "OS")
+    km = survival.km_table(survival.itt_adtte(study), "OS")
     s = survival.survival_at(km, horizon)
-    st = survival.status_at(adtte, horizon)
+    st = survival.status_at(itt_population(study.adsl), horizon)
     text = (f"S({horizon:g}) = {100 * s['surv']:.1f}% (95% CI {100 * s['lower']:.1f}-{100 * s['upper']:.1f}); "
-            f"alive {st['alive']}/{st['n']}")
-    if st["censored_before"]:
-        text += f" ({st['censored_before']} censored before day {horizon:g})"
-    return OutcomeResult("overall_survival", title, frame, definition, True, n=st["n"], events=st["alive"],
-                         value=float(s["surv"]), ci=(float(s["lower"]), float(s["upper"])), result=text,
-                         detail=km)
+            f"alive {st.alive}/{st.n}")
+    if st.censored_before:
+        text += f" ({st.censored_before} censored before day {horizon:g})"
+    ci = stats.ConfidenceInterval(float(s["lower"]), float(s["upper"]), 0.95)
+    return OutcomeResult("overall_survival", title, frame, definition, True, n=st.n, events=st.alive,
+                         value=float(s["surv"]), ci=ci, result=text, detail=km)
 
 
 # ---------------------------------------------------------------- 8. toxicity rate

@@ -358,13 +358,13 @@ def check_published_intervals(record: dict, endpoint: str | None = None, alpha: 
     table = published_counts(record, endpoint).copy()
     low, high, match = [], [], []
     for _, r in table.iterrows():
-        lo, hi = clopper_pearson(int(r["events"]), int(r["n"]), alpha=alpha)
-        low.append(100 * lo)
-        high.append(100 * hi)
+        ci = clopper_pearson(int(r["events"]), int(r["n"]), alpha=alpha)
+        low.append(100 * ci.lower)
+        high.append(100 * ci.upper)
         if r["ci_low_reported"] and r["ci_high_reported"]:
             d_lo, d_hi = _decimals(r["ci_low_reported"]), _decimals(r["ci_high_reported"])
             match.append(
-                round(100 * lo, d_lo) == float(r["ci_low_reported"]) and round(100 * hi, d_hi) == float(r["ci_high_reported"])
+                round(100 * ci.lower, d_lo) == float(r["ci_low_reported"]) and round(100 * ci.upper, d_hi) == float(r["ci_high_reported"])
             )
         else:
             match.append(None)
@@ -409,10 +409,11 @@ def survival_in_context(alive: int, n: int, records: dict[str, dict], horizon: f
     from .stats import clopper_pearson
 
     rows = []
-    lo, hi = clopper_pearson(alive, n, alpha=alpha)
+    ci = clopper_pearson(alive, n, alpha=alpha)
     rows.append({"trial": "Neubauer 2021 (NCT04359290)", "arm": f"ruxolitinib 15 mg BID, {label}",
                  "group": "single arm, ventilated", "ventilated": True, "randomized": False,
-                 "survivors": alive, "n": n, "horizon": horizon, "survival": alive / n, "lower": lo, "upper": hi})
+                 "survivors": alive, "n": n, "horizon": horizon, "survival": alive / n,
+                 "lower": ci.lower, "upper": ci.upper})
     for nct, r in records.items():
         res = r.get("results")
         if res is None or nct == "NCT04359290":
@@ -429,10 +430,11 @@ def survival_in_context(alive: int, n: int, records: dict[str, dict], horizon: f
         group = ("randomized" if randomized else "single arm") + (", ventilated" if ventilated else ", not ventilated")
         for arm, c in counts.items():
             surv = c["n"] - c["events"]
-            lo, hi = clopper_pearson(surv, c["n"], alpha=alpha)
+            ci = clopper_pearson(surv, c["n"], alpha=alpha)
             rows.append({"trial": f"{r['acronym']} ({nct})", "arm": labels.get(arm, arm), "group": group,
                          "ventilated": ventilated, "randomized": randomized, "survivors": surv, "n": c["n"],
-                         "horizon": res.get("horizon_days", 28), "survival": surv / c["n"], "lower": lo, "upper": hi})
+                         "horizon": res.get("horizon_days", 28), "survival": surv / c["n"],
+                         "lower": ci.lower, "upper": ci.upper})
     return pd.DataFrame(rows)
 
 

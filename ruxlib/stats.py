@@ -1,4 +1,4 @@
-"""Rank tests, multiplicity adjustment and exact binomial intervals.
+"""Rank tests, multiplicity adjustment, exact binomial intervals, and the result types of every test.
 
 The Wilcoxon-Mann-Whitney test follows SAS PROC NPAR1WAY (and R ``coin``):
 mid-ranks for ties; the exact p-value is the exact *conditional* permutation
@@ -11,14 +11,20 @@ not used here.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from html import escape
+from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import stats as _st
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 __all__ = [
     "EXACT_MAX_N",
-    "RankTestResult",
+    "ConfidenceInterval",
+    "TestResult",
     "clopper_pearson",
     "holm",
     "signed_rank",
@@ -30,38 +36,82 @@ EXACT_MAX_N = 50
 """With ``exact=None`` the exact p-value is used when the total sample size is at most this."""
 
 
-@dataclass
-class RankTestResult:
-    """Result of :func:`wmw` or :func:`signed_rank`.
+def _format_p(p: float) -> str:
+    return "p < 0.001" if p < 0.001 else f"p = {p:.2g}"
+
+
+@dataclass(frozen=True)
+class TestResult:
+    """The result of a hypothesis test; every test in ruxlib returns one.
 
     Attributes
     ----------
     statistic : float
-        :func:`wmw`: the Wilcoxon rank-sum W of the *first* sample ``x``
-        (sum of its mid-ranks in the pooled sample; SAS NPAR1WAY reports the
-        rank sum of a chosen class, R reports U instead).
-        :func:`signed_rank`: V, the sum of the ranks of the positive differences
-        (R's ``V``).
+        The test statistic (its name is ``symbol``).
     pvalue : float
-        Two-sided p-value.
+        Two-sided p-value (for the log-rank test the upper chi-square tail).
     method : str
-        ``"exact"`` or ``"normal"``.
+        How the p-value was obtained: ``"exact"``, ``"normal"`` or ``"chi-square"``.
+    n : int
+        Subjects used in total (for :func:`signed_rank`, the pairs with a
+        non-zero difference).
+    df : int or None
+        Degrees of freedom of a chi-square statistic; None for rank tests.
+    test : str
+        The test's name, e.g. ``"Wilcoxon–Mann–Whitney"``.
+    symbol : str
+        The statistic's symbol, e.g. ``"W"``, ``"V"``, ``"χ²"``.
+    sizes : tuple of int
+        Sample size per group, in the order the groups were given (for
+        :func:`wmw`, ``(n_x, n_y)``).
+    expected : float or None
+        Rank tests: the mean of the statistic under the null hypothesis.
     u : float or None
         :func:`wmw` only: Mann-Whitney U of ``x`` = W - n_x (n_x + 1) / 2
-        (R ``wilcox.test``'s reported ``W``).
-    expected : float
-        Mean of the statistic under the null hypothesis.
-    n : tuple of int
-        Sample sizes used (after dropping NaN for :func:`signed_rank` pairs,
-        and zero differences).
+        (what R ``wilcox.test`` reports as ``W``).
+    table : pandas.DataFrame or None
+        Log-rank test only: per group ``n``, ``observed`` and ``expected`` events.
     """
+
+    __test__ = False  # not a pytest test class
 
     statistic: float
     pvalue: float
     method: str
+    n: int
+    df: int | None = None
+    test: str = ""
+    symbol: str = ""
+    sizes: tuple[int, ...] = ()
+    expected: float | None = None
     u: float | None = None
-    expected: float = float("nan")
-    n: tuple[int, ...] = ()
+    table: pd.DataFrame | None = field(default=None, repr=False, compare=False)
+
+    def summary(self) -> str:
+        """One readable line, e.g. ``"Wilcoxon–Mann–Whitney, exact: W = 12, p = 0.031 (n = 14)"``."""
+        df = f", df = {self.df}" if self.df is not None else ""
+        return (f"{self.test}, {self.method}: {self.symbol} = {self.statistic:.4g}{df}, "
+                f"{_format_p(self.pvalue)} (n = {self.n})")
+
+    def _repr_html_(self) -> str:
+        cells = [("test", self.test), ("method", self.method), (self.symbol or "statistic", f"{self.statistic:.4g}")]
+        if self.df is not None:
+            cells.append(("df", str(self.df)))
+        cells += [("p", f"{self.pvalue:.4g}"), ("n", str(self.n))]
+        if len(self.sizes) > 1:
+            cells.append(("per group", " / ".join(map(str, self.sizes))))
+        head = "".join(f"<th>{escape(k)}</th>" for k, _ in cells)
+        body = "".join(f"<td>{escape(v)}</td>" for _, v in cells)
+        return f"<table><tr>{head}</tr><tr>{body}</tr></table>"
+
+
+@dataclass(frozen=True)
+class ConfidenceInterval:
+    """A confidence interval ``[lower, upper]`` at confidence ``level`` (e.g. 0.95)."""
+
+    lower: float
+    upper: float
+    level: float
 
 
 def _clean(values, name: str) -> np.ndarray:
@@ -117,7 +167,7 @@ def _exact_two_sided(counts: np.ndarray, observed: int, center2: int) -> float:
     return min(1.0, num / den)
 
 
-def wmw(x, y, exact: bool | None = None) -> RankTestResult:
+def wmw(x, y, exact: bool | None = None) -> TestResult:
     """Two-sided Wilcoxon-Mann-Whitney rank-sum test of two independent samples.
 
     Parameters
@@ -132,9 +182,11 @@ def wmw(x, y, exact: bool | None = None) -> RankTestResult:
 
     Returns
     -------
-    RankTestResult
-        ``statistic`` = W, the rank sum of ``x`` (mid-ranks); ``u`` = U of
-        ``x``; ``pvalue`` two-sided; ``method`` ``"exact"`` or ``"normal"``.
+    TestResult
+        ``statistic`` = W, the rank sum of ``x`` (mid-ranks; SAS NPAR1WAY
+        reports the rank sum of a chosen class); ``u`` = U of ``x`` (R's
+        ``W``); ``pvalue`` two-sided; ``method`` ``"exact"`` or ``"normal"``;
+        ``sizes`` = (n_x, n_y); ``expected`` = E(W).
 
     Notes
     -----
@@ -199,10 +251,11 @@ def wmw(x, y, exact: bool | None = None) -> RankTestResult:
             dev = dev - 0.5 if dev >= 0.5 else dev
             p = float(min(1.0, 2 * _st.norm.sf(dev / math.sqrt(var))))
         method = "normal"
-    return RankTestResult(statistic=w, pvalue=float(p), method=method, u=u, expected=expected, n=(nx, ny))
+    return TestResult(statistic=w, pvalue=float(p), method=method, n=n, test="Wilcoxon–Mann–Whitney",
+                      symbol="W", sizes=(nx, ny), expected=expected, u=u)
 
 
-def signed_rank(x, y=None, exact: bool | None = None) -> RankTestResult:
+def signed_rank(x, y=None, exact: bool | None = None) -> TestResult:
     """Two-sided Wilcoxon signed-rank test for paired samples (or one sample vs 0).
 
     Parameters
@@ -216,9 +269,10 @@ def signed_rank(x, y=None, exact: bool | None = None) -> RankTestResult:
 
     Returns
     -------
-    RankTestResult
+    TestResult
         ``statistic`` = V, sum of the ranks of |d| over positive d (R's ``V``);
-        ``pvalue`` two-sided; ``method``; ``n`` = (non-zero differences,).
+        ``pvalue`` two-sided; ``method``; ``n`` = non-zero differences;
+        ``expected`` = E(V).
 
     Raises
     ------
@@ -269,7 +323,8 @@ def signed_rank(x, y=None, exact: bool | None = None) -> RankTestResult:
         dev = dev - 0.5 if dev >= 0.5 else dev
         p = float(min(1.0, 2 * _st.norm.sf(dev / math.sqrt(var))))
         method = "normal"
-    return RankTestResult(statistic=v, pvalue=float(p), method=method, expected=expected, n=(n,))
+    return TestResult(statistic=v, pvalue=float(p), method=method, n=n, test="Wilcoxon signed-rank",
+                      symbol="V", sizes=(n,), expected=expected)
 
 
 def holm(pvalues) -> np.ndarray:
@@ -308,7 +363,7 @@ def holm(pvalues) -> np.ndarray:
     return out
 
 
-def clopper_pearson(k: int, n: int, alpha: float = 0.05) -> tuple[float, float]:
+def clopper_pearson(k: int, n: int, alpha: float = 0.05) -> ConfidenceInterval:
     """Exact (Clopper-Pearson) confidence interval for a binomial proportion k/n.
 
     Parameters
@@ -322,7 +377,8 @@ def clopper_pearson(k: int, n: int, alpha: float = 0.05) -> tuple[float, float]:
 
     Returns
     -------
-    (lower, upper) : tuple of float
+    ConfidenceInterval
+        ``level`` = 1 - alpha;
         lower = Beta(alpha/2; k, n - k + 1) quantile (0 when k = 0);
         upper = Beta(1 - alpha/2; k + 1, n - k) quantile (1 when k = n).
         The same as R ``binom.test(k, n)$conf.int`` and SAS PROC FREQ's
@@ -337,7 +393,7 @@ def clopper_pearson(k: int, n: int, alpha: float = 0.05) -> tuple[float, float]:
         raise ValueError(f"alpha must be between 0 and 1; got {alpha}")
     lower = 0.0 if k == 0 else float(_st.beta.ppf(alpha / 2, k, n - k + 1))
     upper = 1.0 if k == n else float(_st.beta.ppf(1 - alpha / 2, k + 1, n - k))
-    return lower, upper
+    return ConfidenceInterval(lower, upper, 1 - alpha)
 
 
 def smallest_exact_p(n1: int, n2: int) -> float:

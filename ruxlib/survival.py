@@ -1,9 +1,12 @@
-"""Time-to-event analysis: Kaplan-Meier tables, the log-rank test and the KM figure.
+"""Time-to-event analysis: the Kaplan-Meier estimate, the log-rank test, the status at a day.
 
-Input is an ADaM time-to-event dataset (``adtte``): one row per subject and
-parameter with ``USUBJID``, ``PARAMCD``, ``AVAL`` (days from the first dose)
-and ``CNSR`` (ADaM: 0 = event, 1 = censored). The flip from ``CNSR`` to an
-event indicator happens in exactly one place, :func:`event_indicator`.
+:func:`km_estimate` works on plain arrays of times and event indicators;
+:func:`km_table`, :func:`km_by_group` and :func:`logrank` are adapters for an
+ADaM time-to-event dataset (``adtte``): one row per subject and parameter
+with ``USUBJID``, ``PARAMCD``, ``AVAL`` (days from the first dose) and
+``CNSR`` (ADaM: 0 = event, 1 = censored). The flip from ``CNSR`` to an event
+indicator happens in exactly one place, :func:`ruxlib.derive.event_indicator`.
+The figures are in :mod:`ruxlib.figures` and take the fitted tables.
 
 The estimators are written out here (rather than delegated) so that every
 convention is visible and tested against R ``survival``: censored subjects
@@ -13,72 +16,34 @@ variance, and R's treatment of intervals where the estimate is 0.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .derive import derive_var_d28out, event_indicator, itt_population
+from .stats import TestResult
+
 __all__ = [
     "CONF_TYPES",
-    "LogrankResult",
+    "SurvivalStatus",
     "claim_values",
     "event_indicator",
     "itt_adtte",
-    "km_plot",
+    "km_by_group",
+    "km_estimate",
     "km_table",
     "logrank",
+    "n_at_risk",
+    "split_groups",
     "status_at",
     "survival_at",
 ]
 
 CONF_TYPES = ("log-log", "log", "plain")
 
-KM_COLUMNS = ["time", "n_risk", "n_event", "n_censor", "surv", "lower", "upper"]
-
-
-def event_indicator(cnsr) -> np.ndarray:
-    """Turn ADaM ``CNSR`` (1 = censored, 0 = event) into an event indicator (1 = event).
-
-    This is the only place in ruxlib where the flip happens.
-
-    Parameters
-    ----------
-    cnsr : array-like
-        ADaM censoring flags; every value must be 0 or 1 (ints, floats equal
-        to 0/1, or booleans are accepted).
-
-    Returns
-    -------
-    numpy.ndarray of int
-        1 where the subject had the event, 0 where censored.
-
-    Raises
-    ------
-    ValueError
-        If any value is missing or not 0/1.
-
-    Examples
-    --------
-    >>> event_indicator([0, 1, 1]).tolist()
-    [1, 0, 0]
-    """
-    values = pd.Series(cnsr, dtype="object")
-    bad = []
-    for i, v in enumerate(values.tolist()):
-        ok = False
-        if v is not None and not (isinstance(v, float) and np.isnan(v)) and v is not pd.NA:
-            try:
-                ok = float(v) in (0.0, 1.0)
-            except (TypeError, ValueError):
-                ok = False
-        if not ok:
-            bad.append((i, v))
-    if bad:
-        shown = ", ".join(f"position {i}: {v!r}" for i, v in bad[:5])
-        more = f" (and {len(bad) - 5} more)" if len(bad) > 5 else ""
-        raise ValueError(f"CNSR must be 0 (event) or 1 (censored); got {shown}{more}")
-    return 1 - values.astype(float).to_numpy().astype(int)
+KM_COLUMNS = ["time", "n_risk", "n_event", "n_censor", "surv", "se", "lower", "upper"]
 
 
 def _select(adtte: pd.DataFrame, paramcd: str) -> pd.DataFrame:
@@ -97,65 +62,16 @@ def _select(adtte: pd.DataFrame, paramcd: str) -> pd.DataFrame:
     return rows
 
 
-def _km_arrays(time: np.ndarray, event: np.ndarray, conf_type: str, alpha: float) -> pd.DataFrame:
-    """Kaplan-Meier table from plain arrays (time, event 1/0)."""
-    if conf_type not in CONF_TYPES:
-        raise ValueError(f"conf_type must be one of {', '.join(repr(c) for c in CONF_TYPES)}; got {conf_type!r}")
-    if not 0 < alpha < 1:
-        raise ValueError(f"alpha must be between 0 and 1; got {alpha}")
-    time = np.asarray(time, dtype=float)
-    event = np.asarray(event, dtype=int)
-    times = np.unique(time)
-    n_risk = np.array([(time >= t).sum() for t in times])
-    n_event = np.array([((time == t) & (event == 1)).sum() for t in times])
-    n_censor = np.array([((time == t) & (event == 0)).sum() for t in times])
-    surv = np.cumprod(1.0 - n_event / n_risk)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        terms = np.where(n_event > 0, n_event / (n_risk * (n_risk - n_event)), 0.0)
-    # Greenwood: var(log S) = sum d / (n (n - d)); infinite once S reaches 0.
-    var_log = np.cumsum(terms)
-    se_log = np.sqrt(var_log)
-    z = stats.norm.ppf(1 - alpha / 2)
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        if conf_type == "plain":
-            half = z * se_log * surv
-            lower = np.clip(surv - half, 0.0, 1.0)
-            upper = np.clip(surv + half, 0.0, 1.0)
-        elif conf_type == "log":
-            lower = surv * np.exp(-z * se_log)
-            upper = np.minimum(surv * np.exp(z * se_log), 1.0)
-        else:  # log-log: CI for log(-log S), back-transformed with exp(-exp(.))
-            loglog = np.log(-np.log(surv))
-            se_ll = se_log / np.abs(np.log(surv))
-            lower = np.exp(-np.exp(loglog + z * se_ll))
-            upper = np.exp(-np.exp(loglog - z * se_ll))
-    at_one = surv >= 1.0
-    lower = np.where(at_one, 1.0, lower)
-    upper = np.where(at_one, 1.0, upper)
-    at_zero = surv <= 0.0
-    lower = np.where(at_zero, np.nan, lower)
-    upper = np.where(at_zero, np.nan, upper)
-    return pd.DataFrame({
-        "time": times,
-        "n_risk": n_risk.astype(int),
-        "n_event": n_event.astype(int),
-        "n_censor": n_censor.astype(int),
-        "surv": surv,
-        "lower": lower,
-        "upper": upper,
-    })[KM_COLUMNS]
-
-
-def km_table(adtte: pd.DataFrame, paramcd: str = "OS", conf_type: str = "log-log", alpha: float = 0.05) -> pd.DataFrame:
-    """Kaplan-Meier estimate with Greenwood pointwise confidence intervals.
+def km_estimate(time, event, conf_type: str = "log-log", alpha: float = 0.05) -> pd.DataFrame:
+    """Kaplan-Meier (product-limit) estimate with Greenwood standard errors and pointwise intervals.
 
     Parameters
     ----------
-    adtte : pandas.DataFrame
-        ADaM time-to-event data with ``PARAMCD``, ``AVAL`` (days) and ``CNSR``
-        (0 = event, 1 = censored).
-    paramcd : str, default "OS"
-        Which parameter to analyse.
+    time : array-like of float
+        Time of event or censoring per subject (non-negative, no NaN).
+    event : array-like of int
+        1 = event, 0 = censored (for ADaM ``CNSR`` use
+        :func:`ruxlib.derive.event_indicator`).
     conf_type : {"log-log", "log", "plain"}, default "log-log"
         Scale on which the normal-theory interval is built:
 
@@ -171,34 +87,35 @@ def km_table(adtte: pd.DataFrame, paramcd: str = "OS", conf_type: str = "log-log
     Returns
     -------
     pandas.DataFrame
-        Columns ``time, n_risk, n_event, n_censor, surv, lower, upper``, one
-        row per distinct time (event or censoring), sorted by time.
-        ``n_risk`` counts subjects with ``AVAL >= time``; ``surv`` is S(t)
-        just after ``time``.
+        Columns ``time, n_risk, n_event, n_censor, surv, se, lower, upper``,
+        one row per distinct time (event or censoring), sorted by time.
+        ``n_risk`` counts subjects with time >= ``time``; ``surv`` is S(t)
+        just after ``time``; ``se`` is Greenwood's standard error of S(t)
+        (NaN once S is 0).
 
     Raises
     ------
     ValueError
-        For an unknown ``conf_type``, a ``paramcd`` not present in
-        ``adtte``, or a ``CNSR`` other than 0/1.
+        For an unknown ``conf_type``, an ``alpha`` outside (0, 1), arrays of
+        different lengths or none at all, a negative or missing time, or an
+        event other than 0/1.
 
     Notes
     -----
     Algorithm
 
-    1. Keep the rows of ``paramcd``; event = 1 - CNSR (:func:`event_indicator`).
-    2. For every distinct time t (events and censorings): n(t) = subjects with
-       AVAL >= t, d(t) = events at t, c(t) = censorings at t. Subjects censored
+    1. For every distinct time t (events and censorings): n(t) = subjects with
+       time >= t, d(t) = events at t, c(t) = censorings at t. Subjects censored
        at t are still at risk at t, i.e. they leave *after* the deaths at t
        (the convention of Kaplan & Meier, R and SAS).
-    3. S(t) = product over times u <= t of (1 - d(u) / n(u)).
-    4. Greenwood: V(t) = sum over u <= t of d(u) / (n(u) (n(u) - d(u))),
+    2. S(t) = product over times u <= t of (1 - d(u) / n(u)).
+    3. Greenwood: V(t) = sum over u <= t of d(u) / (n(u) (n(u) - d(u))),
        the variance of log S(t); se(S) = S · sqrt(V).
-    5. With z = Φ⁻¹(1 - alpha/2) the bounds are
+    4. With z = Φ⁻¹(1 - alpha/2) the bounds are
        plain: S ± z·S·sqrt(V), clipped to [0, 1];
        log: S·exp(∓z·sqrt(V)), upper capped at 1;
        log-log: S^exp(±z·sqrt(V)/|log S|), i.e. exp(-exp(log(-log S) ± z·sqrt(V)/|log S|)).
-    6. Before the first event (S = 1, V = 0) both bounds are 1. Once S is 0
+    5. Before the first event (S = 1, V = 0) both bounds are 1. Once S is 0
        the variance is undefined and both bounds are NaN (R ``survfit``
        prints NA there for every type; R also gives NA for log-log where
        S = 1, which this function reports as the degenerate interval [1, 1]).
@@ -213,18 +130,102 @@ def km_table(adtte: pd.DataFrame, paramcd: str = "OS", conf_type: str = "log-log
 
     Examples
     --------
-    >>> import pandas as pd
-    >>> d = pd.DataFrame({"USUBJID": list("abcd"), "PARAMCD": "OS",
-    ...                   "AVAL": [2, 3, 3, 5], "CNSR": [0, 0, 1, 1]})
-    >>> km_table(d)[["time", "n_risk", "n_event", "n_censor", "surv"]].round(3).to_string(index=False)
+    >>> km = km_estimate([2, 3, 3, 5], [1, 1, 0, 0])
+    >>> km[["time", "n_risk", "n_event", "n_censor", "surv"]].round(3).to_string(index=False)
     ' time  n_risk  n_event  n_censor  surv\\n  2.0       4        1         0  0.75\\n  3.0       3        1         1  0.50\\n  5.0       1        0         1  0.50'
     """
     if conf_type not in CONF_TYPES:
         raise ValueError(f"conf_type must be one of {', '.join(repr(c) for c in CONF_TYPES)}; got {conf_type!r}")
-    rows = _select(adtte, paramcd)
-    event = event_indicator(rows["CNSR"])
-    time = pd.to_numeric(rows["AVAL"]).astype(float).to_numpy()
-    return _km_arrays(time, event, conf_type, alpha)
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must be between 0 and 1; got {alpha}")
+    time = np.asarray(time, dtype=float).ravel()
+    event = np.asarray(event, dtype=float).ravel()
+    if time.size == 0 or time.size != event.size:
+        raise ValueError(f"time and event must be non-empty and of equal length; got {time.size} and {event.size}")
+    if np.isnan(time).any() or (time < 0).any():
+        raise ValueError("every time must be a non-negative number")
+    if not np.isin(event, (0.0, 1.0)).all():
+        raise ValueError("every event must be 1 (event) or 0 (censored)")
+    times = np.unique(time)
+    n_risk = np.array([(time >= t).sum() for t in times])
+    n_event = np.array([((time == t) & (event == 1)).sum() for t in times])
+    n_censor = np.array([((time == t) & (event == 0)).sum() for t in times])
+    surv = np.cumprod(1.0 - n_event / n_risk)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.where(n_event > 0, n_event / (n_risk * (n_risk - n_event)), 0.0)
+    # Greenwood: var(log S) = sum d / (n (n - d)); infinite once S reaches 0.
+    var_log = np.cumsum(terms)
+    se_log = np.sqrt(var_log)
+    lower, upper = _bounds(surv, se_log, conf_type, stats.norm.ppf(1 - alpha / 2))
+    with np.errstate(invalid="ignore"):
+        se = np.where(surv > 0, surv * se_log, np.nan)
+    return pd.DataFrame({
+        "time": times,
+        "n_risk": n_risk.astype(int),
+        "n_event": n_event.astype(int),
+        "n_censor": n_censor.astype(int),
+        "surv": surv,
+        "se": se,
+        "lower": lower,
+        "upper": upper,
+    })[KM_COLUMNS]
+
+
+def _bounds(surv: np.ndarray, se_log: np.ndarray, conf_type: str, z: float) -> tuple[np.ndarray, np.ndarray]:
+    """Pointwise bounds of :func:`km_estimate` (its steps 4 and 5)."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        if conf_type == "plain":
+            half = z * se_log * surv
+            lower = np.clip(surv - half, 0.0, 1.0)
+            upper = np.clip(surv + half, 0.0, 1.0)
+        elif conf_type == "log":
+            lower = surv * np.exp(-z * se_log)
+            upper = np.minimum(surv * np.exp(z * se_log), 1.0)
+        else:  # log-log: CI for log(-log S), back-transformed with exp(-exp(.))
+            loglog = np.log(-np.log(surv))
+            se_ll = se_log / np.abs(np.log(surv))
+            lower = np.exp(-np.exp(loglog + z * se_ll))
+            upper = np.exp(-np.exp(loglog - z * se_ll))
+    at_one = surv >= 1.0
+    at_zero = surv <= 0.0
+    lower = np.where(at_zero, np.nan, np.where(at_one, 1.0, lower))
+    upper = np.where(at_zero, np.nan, np.where(at_one, 1.0, upper))
+    return lower, upper
+
+
+def _time_event(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """``AVAL`` and the event indicator of adtte rows checked by :func:`_select`."""
+    return pd.to_numeric(rows["AVAL"]).astype(float).to_numpy(), event_indicator(rows["CNSR"])
+
+
+def km_table(adtte: pd.DataFrame, paramcd: str = "OS", conf_type: str = "log-log", alpha: float = 0.05) -> pd.DataFrame:
+    """Kaplan-Meier table of one parameter of an ADaM time-to-event dataset.
+
+    The adapter from adtte to :func:`km_estimate`: keep the rows of
+    ``paramcd``, take time = ``AVAL`` and event = 1 - ``CNSR``.
+
+    Parameters
+    ----------
+    adtte : pandas.DataFrame
+        ADaM time-to-event data with ``PARAMCD``, ``AVAL`` (days) and ``CNSR``
+        (0 = event, 1 = censored).
+    paramcd : str, default "OS"
+        Which parameter to analyse.
+    conf_type, alpha
+        As in :func:`km_estimate`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`km_estimate`.
+
+    Raises
+    ------
+    ValueError
+        For a ``paramcd`` not present in ``adtte``, a ``CNSR`` other than 0/1,
+        and as :func:`km_estimate`.
+    """
+    return km_estimate(*_time_event(_select(adtte, paramcd)), conf_type=conf_type, alpha=alpha)
 
 
 def survival_at(km: pd.DataFrame, t: float) -> pd.Series:
@@ -254,39 +255,64 @@ def survival_at(km: pd.DataFrame, t: float) -> pd.Series:
     return before.iloc[-1].copy()
 
 
-@dataclass
-class LogrankResult:
-    """Result of :func:`logrank`.
+def n_at_risk(km: pd.DataFrame, t: float) -> int:
+    """Number at risk at time ``t`` (subjects with time >= t) from a Kaplan-Meier table.
 
-    Attributes
-    ----------
-    statistic : float
-        Log-rank chi-square.
-    df : int
-        Degrees of freedom (groups with a positive expected count minus 1).
-    pvalue : float
-        Upper tail of the chi-square distribution on ``df`` degrees of freedom.
-    table : pandas.DataFrame
-        One row per group: ``n``, ``observed``, ``expected`` events.
+    It is ``n_risk`` of the first row at or after ``t``, and 0 after the last time.
     """
-
-    statistic: float
-    df: int
-    pvalue: float
-    table: pd.DataFrame = field(repr=False)
-
-    @property
-    def observed(self) -> pd.Series:
-        """Observed events per group."""
-        return self.table["observed"]
-
-    @property
-    def expected(self) -> pd.Series:
-        """Expected events per group under the null hypothesis."""
-        return self.table["expected"]
+    later = km.loc[km["time"] >= t, "n_risk"]
+    return int(later.iloc[0]) if len(later) else 0
 
 
-def logrank(adtte: pd.DataFrame, group: pd.Series, paramcd: str = "OS") -> LogrankResult:
+def split_groups(adtte: pd.DataFrame, group: pd.Series, paramcd: str = "OS") -> dict[object, pd.DataFrame]:
+    """The rows of ``paramcd`` split by a group label per subject.
+
+    Parameters
+    ----------
+    adtte : pandas.DataFrame
+        ADaM time-to-event data (``USUBJID``, ``PARAMCD``, ``AVAL``, ``CNSR``).
+    group : pandas.Series
+        Group label per subject, indexed by ``USUBJID``. Subjects whose group
+        is missing (NaN, or absent from the index) are left out.
+    paramcd : str, default "OS"
+
+    Returns
+    -------
+    dict
+        Group label -> its adtte rows, labels in sorted order.
+
+    Raises
+    ------
+    ValueError
+        If ``group`` is not a Series with unique USUBJIDs, ``paramcd`` is
+        absent, or no subject has a group.
+    """
+    rows = _select(adtte, paramcd)
+    if not isinstance(group, pd.Series):
+        raise ValueError("group must be a pandas Series indexed by USUBJID")
+    if group.index.has_duplicates:
+        raise ValueError("group has duplicate USUBJID values in its index")
+    labels = rows["USUBJID"].map(group)
+    if labels.isna().all():
+        raise ValueError("no subject in adtte has a group")
+    levels = sorted(pd.unique(labels.dropna()), key=lambda v: (str(type(v)), v))
+    return {v: rows[(labels == v).to_numpy()] for v in levels}
+
+
+def km_by_group(adtte: pd.DataFrame, group: pd.Series, paramcd: str = "OS", conf_type: str = "log-log",
+                alpha: float = 0.05) -> dict[str, pd.DataFrame]:
+    """One Kaplan-Meier table per group (:func:`split_groups`, then :func:`km_table`).
+
+    Returns
+    -------
+    dict
+        ``str(label)`` -> Kaplan-Meier table, labels in sorted order.
+    """
+    return {str(v): km_table(rows, paramcd, conf_type, alpha)
+            for v, rows in split_groups(adtte, group, paramcd).items()}
+
+
+def logrank(adtte: pd.DataFrame, group: pd.Series, paramcd: str = "OS") -> TestResult:
     """Log-rank (Mantel-Cox) test of equal survival across k groups.
 
     Parameters
@@ -300,10 +326,11 @@ def logrank(adtte: pd.DataFrame, group: pd.Series, paramcd: str = "OS") -> Logra
 
     Returns
     -------
-    LogrankResult
-        ``statistic`` (chi-square), ``df``, ``pvalue``, and ``table`` with
-        observed and expected events per group. Matches R
-        ``survdiff(Surv(time, status) ~ group)``.
+    ruxlib.stats.TestResult
+        ``statistic`` (chi-square), ``df``, ``pvalue``, ``method``
+        ``"chi-square"``, ``n``, ``sizes`` per group, and ``table`` with ``n``,
+        observed and expected events per group (index: the group labels,
+        sorted). Matches R ``survdiff(Surv(time, status) ~ group)``.
 
     Raises
     ------
@@ -315,8 +342,8 @@ def logrank(adtte: pd.DataFrame, group: pd.Series, paramcd: str = "OS") -> Logra
     -----
     Algorithm
 
-    1. Keep rows of ``paramcd`` whose subject has a non-missing group;
-       event = 1 - CNSR.
+    1. Keep rows of ``paramcd`` whose subject has a non-missing group
+       (:func:`split_groups`); event = 1 - CNSR.
     2. At each distinct event time t of the pooled sample, with n(t) at risk
        and d(t) events in total, and n_j(t) at risk in group j:
        E_j += d n_j / n, and the hypergeometric covariance
@@ -332,23 +359,12 @@ def logrank(adtte: pd.DataFrame, group: pd.Series, paramcd: str = "OS") -> Logra
     Mantel N (1966). Cancer Chemotherapy Reports 50:163-170.
     R package survival, ``survdiff`` (rho = 0).
     """
-    rows = _select(adtte, paramcd)
-    if not isinstance(group, pd.Series):
-        raise ValueError("group must be a pandas Series indexed by USUBJID")
-    if group.index.has_duplicates:
-        raise ValueError("group has duplicate USUBJID values in its index")
-    labels = rows["USUBJID"].map(group)
-    keep = labels.notna().to_numpy()
-    rows = rows[keep]
-    labels = labels[keep]
-    if rows.empty:
-        raise ValueError("no subject in adtte has a group")
-    levels = sorted(pd.unique(labels), key=lambda v: (str(type(v)), v))
+    groups = split_groups(adtte, group, paramcd)
+    levels = list(groups)
     if len(levels) < 2:
         raise ValueError(f"the log-rank test needs at least two groups; got {len(levels)}")
-    event = event_indicator(rows["CNSR"])
-    time = pd.to_numeric(rows["AVAL"]).astype(float).to_numpy()
-    g = np.array([levels.index(v) for v in labels.tolist()])
+    time, event = _time_event(pd.concat(groups.values()))
+    g = np.repeat(np.arange(len(levels)), [len(rows) for rows in groups.values()])
     k = len(levels)
     obs = np.array([event[g == j].sum() for j in range(k)], dtype=float)
     exp_ = np.zeros(k)
@@ -373,184 +389,65 @@ def logrank(adtte: pd.DataFrame, group: pd.Series, paramcd: str = "OS") -> Logra
         "observed": obs,
         "expected": exp_,
     }, index=pd.Index(levels, name="group"))
-    return LogrankResult(statistic=stat, df=df, pvalue=pvalue, table=table)
+    return TestResult(statistic=stat, pvalue=pvalue, method="chi-square", n=len(time), df=df, test="Log-rank",
+                      symbol="χ²", sizes=tuple(table["n"].tolist()), table=table)
 
 
-def _step_xy(km: pd.DataFrame, horizon: float | None, column: str,
-             extend_to: float | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Points of the right-continuous step function, starting at (0, 1).
+@dataclass(frozen=True)
+class SurvivalStatus:
+    """Vital status of a population at a horizon (see :func:`status_at`).
 
-    Steps at times up to ``horizon`` are kept; the last level is drawn on to
-    ``extend_to`` (default the horizon) so a step at the horizon stays visible.
-    """
-    x = np.concatenate([[0.0], km["time"].to_numpy(float)])
-    y = np.concatenate([[1.0], km[column].to_numpy(float)])
-    end = horizon if horizon is not None else (x[-1] if len(x) else 0.0)
-    keep = x <= end
-    x, y = x[keep], y[keep]
-    stop = max(end, extend_to) if extend_to is not None else end
-    if x[-1] < stop:
-        x = np.append(x, stop)
-        y = np.append(y, y[-1])
-    return x, y
-
-
-def km_plot(
-    adtte: pd.DataFrame,
-    group: pd.Series | None = None,
-    paramcd: str = "OS",
-    conf_type: str = "log-log",
-    alpha: float = 0.05,
-    horizon: float | None = None,
-    risk_times=None,
-    ci: bool = True,
-    censor_marks: bool = True,
-    xlabel: str = "Days since first dose",
-    ylabel: str = "Overall survival",
-    title: str | None = None,
-    colors=None,
-    figsize=(7.0, 5.0),
-):
-    """Kaplan-Meier figure: step curve(s), pointwise CI band, censor marks, numbers at risk.
-
-    Parameters
+    Attributes
     ----------
-    adtte : pandas.DataFrame
-        ADaM time-to-event data.
-    group : pandas.Series, optional
-        Group label per subject (indexed by ``USUBJID``); one curve per group.
-        Subjects with a missing group are left out. Default: one curve.
-    paramcd, conf_type, alpha
-        As in :func:`km_table`.
-    horizon : float, optional
-        Last day shown: steps and censor marks after it are left out, and
-        the last level is drawn on to 2.5 % past it (so a death exactly at
-        the horizon stays visible). Default: the last observed time.
-    risk_times : sequence of float, optional
-        Days at which the number at risk is printed under the axis. Default:
-        0 to the horizon in 7-day steps (or 5 even steps without a horizon).
-    ci : bool, default True
-        Draw the pointwise confidence band (gray for a single curve).
-    censor_marks : bool, default True
-        Mark censored subjects with "+" on the curve.
-    xlabel, ylabel, title : str
-    colors : sequence of matplotlib colours, optional
-    figsize : tuple, default (7, 5)
-
-    Returns
-    -------
-    matplotlib.figure.Figure
-        The figure; ``fig.axes[0]`` is the curve, ``fig.axes[1]`` the
-        number-at-risk table.
+    horizon : float
+        Day of the status.
+    n : int
+        Subjects with an OS record.
+    dead : int
+        Died on or before the horizon.
+    alive : int
+        n - dead (alive at the horizon by the project's definition).
+    censored_before : int
+        Censored before the horizon: alive by that definition but not followed
+        to it, so the Kaplan-Meier estimate and alive / n can differ.
     """
-    import matplotlib.pyplot as plt
 
-    rows = _select(adtte, paramcd)
-    if group is None:
-        curves = [("All", rows)]
-    else:
-        labels = rows["USUBJID"].map(group)
-        rows = rows[labels.notna().to_numpy()]
-        labels = labels[labels.notna()]
-        levels = sorted(pd.unique(labels), key=lambda v: (str(type(v)), v))
-        curves = [(str(v), rows[(labels == v).to_numpy()]) for v in levels]
-    last = float(pd.to_numeric(rows["AVAL"]).max()) if len(rows) else 0.0
-    end = float(horizon) if horizon is not None else last
-    if risk_times is None:
-        if horizon is not None:
-            risk_times = list(np.arange(0, end + 1e-9, 7.0))
-        else:
-            risk_times = list(np.linspace(0, end, 5).round())
-    risk_times = [float(t) for t in risk_times if t <= end]
-    if colors is None:
-        colors = ["black"] if len(curves) == 1 else plt.rcParams["axes.prop_cycle"].by_key()["color"]
-
-    # draw a little past the last day shown, so a step exactly at the horizon is visible
-    draw_end = end * 1.025 if end > 0 else 1.0
-    n_rows = len(curves)
-    fig = plt.figure(figsize=figsize)
-    grid = fig.add_gridspec(2, 1, height_ratios=[5, 0.4 * n_rows + 0.3], hspace=0.5)
-    ax = fig.add_subplot(grid[0])
-    tab = fig.add_subplot(grid[1], sharex=ax)
-    for i, (label, sub) in enumerate(curves):
-        color = colors[i % len(colors)]
-        km = km_table(sub, paramcd=paramcd, conf_type=conf_type, alpha=alpha)
-        x, y = _step_xy(km, end, "surv", extend_to=draw_end)
-        ax.step(x, y, where="post", color=color, lw=1.8, label=label if len(curves) > 1 else None)
-        if ci:
-            _, lo = _step_xy(km, end, "lower", extend_to=draw_end)
-            _, hi = _step_xy(km, end, "upper", extend_to=draw_end)
-            band = "0.8" if len(curves) == 1 else color
-            ax.fill_between(x, np.nan_to_num(lo), np.nan_to_num(hi, nan=0.0), step="post",
-                            color=band, alpha=0.6 if len(curves) == 1 else 0.2, lw=0)
-        if censor_marks:
-            cens = km[(km["n_censor"] > 0) & (km["time"] <= end)]
-            ax.plot(cens["time"], cens["surv"], ls="none", marker="+", ms=9, mew=1.5, color=color)
-        aval = pd.to_numeric(sub["AVAL"]).to_numpy(float)
-        counts = [int((aval >= t).sum()) for t in risk_times]
-        y_row = n_rows - 1 - i
-        for t, c in zip(risk_times, counts, strict=True):
-            tab.text(t, y_row, str(c), ha="center", va="center", fontsize=9, color=color)
-        tab.text(-0.06, y_row, label, ha="right", va="center", fontsize=9, color=color,
-                 transform=tab.get_yaxis_transform())
-    ax.set_xlim(0, draw_end)
-    ax.set_ylim(0, 1.02)
-    ax.set_ylabel(ylabel)
-    ax.set_xticks(risk_times)
-    ax.tick_params(labelbottom=True)
-    ax.set_xlabel(xlabel)
-    if title:
-        ax.set_title(title)
-    if len(curves) > 1:
-        ax.legend(frameon=False, loc="lower left")
-    ax.spines[["top", "right"]].set_visible(False)
-    tab.set_ylim(-0.6, n_rows - 0.4)
-    tab.set_yticks([])
-    tab.tick_params(axis="x", bottom=False, labelbottom=False)
-    for side in ("top", "right", "bottom", "left"):
-        tab.spines[side].set_visible(False)
-    tab.set_title("Number at risk", fontsize=9, loc="left", pad=2)
-    return fig
+    horizon: float
+    n: int
+    dead: int
+    alive: int
+    censored_before: int
 
 
-def status_at(adtte: pd.DataFrame, horizon: float = 28, paramcd: str = "OS") -> dict[str, int]:
+def status_at(adsl: pd.DataFrame, horizon: float = 28) -> SurvivalStatus:
     """Counts of subjects dead and alive at ``horizon`` (the agreed day-28 definitions).
 
     Parameters
     ----------
-    adtte : pandas.DataFrame
-        ADaM time-to-event data.
+    adsl : pandas.DataFrame
+        The population to count (e.g. ``derive.itt_population(study.adsl)``),
+        with ``DTHDY`` and ``LSTALVDY`` as :func:`ruxlib.io.load_study` derives them.
     horizon : float, default 28
         Day of the status (days from the first dose, first dose = day 0).
-    paramcd : str, default "OS"
 
     Returns
     -------
-    dict
-        ``n`` subjects with a ``paramcd`` record; ``dead`` = event (CNSR 0)
-        with AVAL <= horizon; ``alive`` = n - dead (the project's definition:
-        alive at day 28 = not (CNSR == 0 and AVAL <= 28)); ``censored_before``
-        = censored before the horizon (alive by that definition, but not
-        followed to it, so the Kaplan-Meier estimate and alive / n can differ).
+    SurvivalStatus
+        Dead and alive as :func:`ruxlib.derive.derive_var_d28out` defines them
+        (alive at day 28 = not (CNSR == 0 and AVAL <= 28)).
     """
-    rows = _select(adtte, paramcd)
-    event = event_indicator(rows["CNSR"])
-    aval = pd.to_numeric(rows["AVAL"]).astype(float).to_numpy()
-    dead = int(((event == 1) & (aval <= horizon)).sum())
-    return {
-        "n": int(len(rows)),
-        "dead": dead,
-        "alive": int(len(rows) - dead),
-        "censored_before": int(((event == 0) & (aval < horizon)).sum()),
-    }
+    status = derive_var_d28out(adsl, horizon)["D28OUT"]
+    censored_before = adsl["DTHDY"].isna() & adsl["LSTALVDY"].lt(horizon)
+    n, dead = int(status.notna().sum()), int(status.eq("DEAD").sum())
+    return SurvivalStatus(horizon=horizon, n=n, dead=dead, alive=n - dead,
+                          censored_before=int(censored_before.sum()))
 
 
 def itt_adtte(study) -> pd.DataFrame:
     """The adtte rows of the intention-to-treat subjects (``adsl.ITTFL == "Y"``)."""
     if study.adtte is None:
         raise ValueError("this study folder has no adtte.csv")
-    adsl = study.adsl
-    itt = adsl.loc[adsl["ITTFL"].eq("Y"), "USUBJID"] if "ITTFL" in adsl else adsl["USUBJID"]
+    itt = itt_population(study.adsl)["USUBJID"]
     return study.adtte[study.adtte["USUBJID"].isin(set(itt))]
 
 
@@ -578,15 +475,12 @@ def claim_values(study, claims: pd.DataFrame | None = None, horizon: float = 28,
     dict
         Claim id -> computed number.
     """
-    adsl = study.adsl
-    n_itt = int(adsl["ITTFL"].eq("Y").sum()) if "ITTFL" in adsl else len(adsl)
-    base: dict[str, float | None] = {"n": n_itt, "day": horizon, "ci": 100 * (1 - alpha),
+    itt = itt_population(study.adsl)
+    base: dict[str, float | None] = {"n": len(itt), "day": horizon, "ci": 100 * (1 - alpha),
                                      "alive": None, "pct": None}
     if study.adtte is not None and (study.adtte["PARAMCD"] == "OS").any():
-        adtte = itt_adtte(study)
-        st = status_at(adtte, horizon)
-        base["alive"] = st["alive"]
-        base["pct"] = 100 * float(survival_at(km_table(adtte, "OS", conf_type, alpha), horizon)["surv"])
+        base["alive"] = status_at(itt, horizon).alive
+        base["pct"] = 100 * float(survival_at(km_table(itt_adtte(study), "OS", conf_type, alpha), horizon)["surv"])
     if claims is None:
         from .claims import default_path, load_claims
 

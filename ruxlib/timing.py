@@ -15,7 +15,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from .baseline import summarise_continuous
+from .derive import itt_population
 from .io import Study
+from .stats import TestResult, wmw
 
 __all__ = ["POOR", "GOOD", "TimeToStart", "ventpred_groups", "time_to_start", "time_to_start_plot",
            "claim_values"]
@@ -38,7 +41,7 @@ class TimeToStart:
         Per group (index ``POOR``, ``GOOD``): ``n``, ``mean``, ``sd``, ``median``, ``min``, ``max``.
     diff_median, diff_mean : float
         Poor-outcome group minus acute-care group.
-    normal, exact
+    normal, exact : ruxlib.stats.TestResult
         :func:`ruxlib.stats.wmw` results, normal approximation and exact.
     """
 
@@ -46,8 +49,8 @@ class TimeToStart:
     summary: pd.DataFrame
     diff_median: float
     diff_mean: float
-    normal: object
-    exact: object
+    normal: TestResult
+    exact: TestResult
 
     def tests(self) -> pd.DataFrame:
         """The two WMW p values side by side (a small table for the book)."""
@@ -76,8 +79,7 @@ def ventpred_groups(study: Study) -> pd.DataFrame:
     for col in ("VENTPRED", "D28STAT"):
         if col not in adsl:
             raise ValueError(f"adsl.csv has no {col} column")
-    itt = adsl["ITTFL"].fillna("Y").eq("Y") if "ITTFL" in adsl else True
-    sub = adsl.loc[itt, ["USUBJID", "D28STAT", "VENTPRED"]].copy()
+    sub = itt_population(adsl)[["USUBJID", "D28STAT", "VENTPRED"]].copy()
     sub["group"] = np.select(
         [sub["D28STAT"].isin(POOR_STATUS), sub["D28STAT"].isin(GOOD_STATUS)], [POOR, GOOD], default=""
     )
@@ -105,19 +107,16 @@ def time_to_start(study: Study) -> TimeToStart:
     Algorithm
 
     1. Select the groups with :func:`ventpred_groups`.
-    2. Summarise ``VENTPRED`` per group (SD with ddof = 1).
+    2. Summarise ``VENTPRED`` per group
+       (:func:`ruxlib.baseline.summarise_continuous`, SD with ddof = 1).
     3. Differences: median(poor) - median(good), mean(poor) - mean(good).
     4. ``ruxlib.stats.wmw(poor, good, exact=False)`` and ``exact=True``.
     """
-    from .stats import wmw
-
     data = ventpred_groups(study)
     poor = data.loc[data["group"].eq(POOR), "VENTPRED"].to_numpy(float)
     good = data.loc[data["group"].eq(GOOD), "VENTPRED"].to_numpy(float)
-    summary = pd.DataFrame(
-        {name: _describe(x) for name, x in ((POOR, poor), (GOOD, good))}
-    ).T
-    summary["n"] = summary["n"].astype(int)
+    summary = pd.DataFrame({POOR: summarise_continuous(poor), GOOD: summarise_continuous(good)}).T
+    summary = summary.astype(float).astype({"n": int})
     if poor.size == 0 or good.size == 0:
         raise ValueError(
             f"time to start needs patients in both groups; got {poor.size} dead or ventilated "
@@ -131,17 +130,6 @@ def time_to_start(study: Study) -> TimeToStart:
         normal=wmw(poor, good, exact=False),
         exact=wmw(poor, good, exact=True),
     )
-
-
-def _describe(x: np.ndarray) -> dict:
-    return {
-        "n": x.size,
-        "mean": float(x.mean()) if x.size else np.nan,
-        "sd": float(x.std(ddof=1)) if x.size > 1 else np.nan,
-        "median": float(np.median(x)) if x.size else np.nan,
-        "min": float(x.min()) if x.size else np.nan,
-        "max": float(x.max()) if x.size else np.nan,
-    }
 
 
 def _spread(x: np.ndarray, step: float = 0.08) -> np.ndarray:

@@ -10,11 +10,12 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from ruxlib import biomarkers  # noqa: E402
+from ruxlib import biomarkers, derive  # noqa: E402
 
 
 def lab(rows):
-    return pd.DataFrame(rows, columns=["USUBJID", "PARAMCD", "AVISITN", "AVAL"])
+    """A loaded adlb: the rows with ABLFL derived (AVISITN 0 is baseline)."""
+    return derive.derive_var_ablfl(pd.DataFrame(rows, columns=["USUBJID", "PARAMCD", "AVISITN", "AVAL"]))
 
 
 # Baseline CRP 1, 2, 3 (A, B, C); day 7: 4, 5, 6 (A, B, C), day 14: 10 (A only);

@@ -79,7 +79,7 @@ def test_icu_rate_counts_episodes_overlapping_the_window_and_new_admissions(tmp_
     r = outcomes.icu_admission_rate(s, day=14)
     assert (r.events, r.n) == (2, 4)
     # Clopper-Pearson 2/4: R binom.test(2, 4)$conf.int = 0.06758599 0.93241401
-    assert r.ci == pytest.approx((0.06758599, 0.93241401), abs=1e-7)
+    assert (r.ci.lower, r.ci.upper) == pytest.approx((0.06758599, 0.93241401), abs=1e-7)
     assert r.detail["new_after_day0"].tolist() == [False, True, False, False]
     assert "new after day 0: 1/3" in r.result
 

@@ -167,7 +167,7 @@ def test_signed_rank_normal_matches_scipy_with_correction():
 
 
 def test_signed_rank_drops_zero_differences_and_rejects_bad_input():
-    assert stats.signed_rank([1, 2, 3, 0], [0, 0, 0, 0]).n == (3,)
+    assert stats.signed_rank([1, 2, 3, 0], [0, 0, 0, 0]).n == 3
     with pytest.raises(ValueError, match="all differences are zero"):
         stats.signed_rank([1, 2], [1, 2])
     with pytest.raises(ValueError, match="same length"):
@@ -193,17 +193,19 @@ def test_holm_caps_at_one_and_rejects_nan():
 def test_clopper_pearson_matches_r_binom_test_example():
     # R documentation example ?binom.test: binom.test(c(682, 243), p = 3/4)
     # prints "95 percent confidence interval: 0.7076683 0.7654066".
-    lo, hi = stats.clopper_pearson(682, 925)
-    assert lo == pytest.approx(0.7076683, abs=TOL)
-    assert hi == pytest.approx(0.7654066, abs=TOL)
+    ci = stats.clopper_pearson(682, 925)
+    assert ci.lower == pytest.approx(0.7076683, abs=TOL)
+    assert ci.upper == pytest.approx(0.7654066, abs=TOL)
+    assert ci.level == 0.95
 
 
 def test_clopper_pearson_closed_forms_at_the_edges():
     # k = 0: upper = 1 - (alpha/2)^(1/n); k = n: lower = (alpha/2)^(1/n).
-    assert stats.clopper_pearson(0, 10) == pytest.approx((0.0, 1 - 0.025 ** 0.1), abs=1e-10)
-    assert stats.clopper_pearson(10, 10) == pytest.approx((0.025 ** 0.1, 1.0), abs=1e-10)
+    none, every = stats.clopper_pearson(0, 10), stats.clopper_pearson(10, 10)
+    assert (none.lower, none.upper) == pytest.approx((0.0, 1 - 0.025 ** 0.1), abs=1e-10)
+    assert (every.lower, every.upper) == pytest.approx((0.025 ** 0.1, 1.0), abs=1e-10)
     # n = 1, k = 1: lower = 0.025.
-    assert stats.clopper_pearson(1, 1)[0] == pytest.approx(0.025, abs=1e-10)
+    assert stats.clopper_pearson(1, 1).lower == pytest.approx(0.025, abs=1e-10)
 
 
 def test_clopper_pearson_rejects_impossible_counts():
@@ -211,3 +213,20 @@ def test_clopper_pearson_rejects_impossible_counts():
         stats.clopper_pearson(5, 4)
     with pytest.raises(ValueError):
         stats.clopper_pearson(1, 0)
+
+
+# --- TestResult -------------------------------------------------------------------
+
+def test_test_result_summary_and_html_are_one_readable_line_and_a_table():
+    r = stats.wmw([1, 2, 2], [2, 3, 4])
+    assert r.summary() == "Wilcoxon–Mann–Whitney, exact: W = 7, p = 0.3 (n = 6)"
+    html = r._repr_html_()
+    assert html.startswith("<table>") and "<td>7</td>" in html and "3 / 3" in html
+    with pytest.raises(AttributeError):
+        r.pvalue = 0.01  # frozen
+
+
+def test_test_result_summary_of_a_chi_square_test_shows_df_and_small_p():
+    r = stats.TestResult(statistic=12.5, pvalue=0.0004, method="chi-square", n=30, df=2, test="Log-rank",
+                         symbol="χ²")
+    assert r.summary() == "Log-rank, chi-square: χ² = 12.5, df = 2, p < 0.001 (n = 30)"

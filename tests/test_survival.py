@@ -30,7 +30,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from ruxlib import survival  # noqa: E402
+from ruxlib import derive, figures, survival  # noqa: E402
 
 TOL = 1e-4
 
@@ -107,7 +107,7 @@ def test_event_indicator_rejects_values_other_than_0_and_1(bad):
 
 def test_km_table_counts_match_r_survfit_on_aml(aml):
     km = survival.km_table(aml)
-    assert list(km.columns) == ["time", "n_risk", "n_event", "n_censor", "surv", "lower", "upper"]
+    assert list(km.columns) == ["time", "n_risk", "n_event", "n_censor", "surv", "se", "lower", "upper"]
     assert km["time"].tolist() == R_TIME
     assert km["n_risk"].tolist() == R_NRISK
     assert km["n_event"].tolist() == R_NEVENT
@@ -226,8 +226,9 @@ def test_logrank_matches_r_survdiff_on_aml(aml):
     assert res.statistic == pytest.approx(3.39638869898, abs=TOL)
     assert res.df == 1
     assert res.pvalue == pytest.approx(0.0653393220405, abs=TOL)
-    assert res.observed.tolist() == [7, 11]
-    np.testing.assert_allclose(res.expected, [10.6893359923, 7.3106640077], atol=TOL)
+    assert res.table["observed"].tolist() == [7, 11]
+    np.testing.assert_allclose(res.table["expected"], [10.6893359923, 7.3106640077], atol=TOL)
+    assert (res.n, res.sizes, res.method) == (23, (11, 12), "chi-square")
 
 
 def test_logrank_group_of_size_one_by_hand():
@@ -282,7 +283,7 @@ def test_logrank_needs_two_groups_and_events(aml):
 def test_km_plot_returns_figure_with_risk_table(aml):
     import matplotlib.pyplot as plt
 
-    fig = survival.km_plot(aml, horizon=28, risk_times=[0, 7, 14, 21, 28])
+    fig = figures.km_plot(survival.km_table(aml), horizon=28, risk_times=[0, 7, 14, 21, 28])
     assert isinstance(fig, matplotlib.figure.Figure)
     ax, tab = fig.axes[:2]
     # x axis runs 2.5 % past the horizon so a step exactly at day 28 stays visible
@@ -298,7 +299,7 @@ def test_km_plot_shows_a_step_at_the_horizon_and_nothing_after():
 
     # deaths at 10 and exactly 28, one at 40 (after the horizon)
     d = adtte_from([10, 28, 40, 90], [1, 1, 1, 0])
-    fig = survival.km_plot(d, horizon=28)
+    fig = figures.km_plot(survival.km_table(d), horizon=28)
     line = fig.axes[0].get_lines()[0]
     x, y = line.get_xdata(), line.get_ydata()
     assert list(x) == pytest.approx([0, 10, 28, 28.7])
@@ -310,7 +311,7 @@ def test_km_plot_draws_one_curve_per_group(aml):
     import matplotlib.pyplot as plt
 
     group = pd.Series(AML_X, index=aml["USUBJID"])
-    fig = survival.km_plot(aml, group=group)
+    fig = figures.km_plot(survival.km_by_group(aml, group))
     ax = fig.axes[0]
     labels = [line.get_label() for line in ax.get_lines() if not line.get_label().startswith("_")]
     assert labels == ["Maintained", "Nonmaintained"]
@@ -334,8 +335,12 @@ def write_study(folder, times, status, ittfl=None):
 
 def test_status_at_counts_deaths_on_or_before_the_horizon():
     # deaths at 6, 28 (counts: AVAL <= 28) and 29 (does not); censored at 10 and 90.
+    # a sixth subject has no OS record and is not counted.
     d = adtte_from([6, 28, 29, 10, 90], [1, 1, 1, 0, 0])
-    assert survival.status_at(d, 28) == {"n": 5, "dead": 2, "alive": 3, "censored_before": 1}
+    adsl = pd.DataFrame({"USUBJID": [*d["USUBJID"], "none"]})
+    adsl = derive.derive_var_lstalvdy(derive.derive_var_dthdy(adsl, d), d)
+    assert survival.status_at(adsl, 28) == survival.SurvivalStatus(
+        horizon=28, n=5, dead=2, alive=3, censored_before=1)
 
 
 def test_claim_values_for_16_patients_3_deaths_before_day_28(tmp_path):
@@ -387,3 +392,31 @@ def test_km_page_executes_on_a_hand_made_folder(tmp_path, with_os):
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
               if o.get("output_type") == "error"]
     assert errors == []
+
+
+# --- km_estimate on arrays, numbers at risk ----------------------------------
+
+def test_km_estimate_on_arrays_equals_the_adam_adapter(aml):
+    km = survival.km_estimate(AML_TIME, AML_STATUS)
+    pd.testing.assert_frame_equal(km, survival.km_table(aml))
+
+
+def test_km_estimate_greenwood_se_by_hand():
+    # deaths at 2 (4 at risk) and 3 (3 at risk): S = 3/4 then 1/2;
+    # V = 1/(4*3) = 1/12 then + 1/(3*2) = 1/4; se(S) = S sqrt(V) = 0.75/sqrt(12) then 0.5 * 0.5
+    km = survival.km_estimate([2, 3, 3, 5], [1, 1, 0, 0])
+    assert km["se"].tolist() == pytest.approx([0.75 * math.sqrt(1 / 12), 0.25, 0.25])
+
+
+def test_km_estimate_rejects_bad_arrays():
+    with pytest.raises(ValueError, match="equal length"):
+        survival.km_estimate([1, 2], [1])
+    with pytest.raises(ValueError, match="non-negative"):
+        survival.km_estimate([-1, 2], [1, 1])
+    with pytest.raises(ValueError, match="1 \\(event\\) or 0"):
+        survival.km_estimate([1, 2], [1, 2])
+
+
+def test_n_at_risk_reads_the_table_and_is_zero_after_the_last_time():
+    km = survival.km_estimate([2, 3, 3, 5], [1, 1, 0, 0])
+    assert [survival.n_at_risk(km, t) for t in (0, 2, 2.5, 3, 5, 6)] == [4, 4, 3, 3, 1, 0]

@@ -1,0 +1,151 @@
+"""Figures drawn from fitted results; nothing here estimates anything.
+
+The Kaplan-Meier figure takes the tables of :func:`ruxlib.survival.km_table`
+(or :func:`~ruxlib.survival.km_estimate`, :func:`~ruxlib.survival.km_by_group`)
+and draws them; the numbers at risk come from the same tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .survival import n_at_risk
+
+__all__ = ["add_at_risk_table", "km_plot"]
+
+
+def _step_xy(km: pd.DataFrame, end: float, column: str, extend_to: float) -> tuple[np.ndarray, np.ndarray]:
+    """Points of the right-continuous step function, starting at (0, 1).
+
+    Steps at times up to ``end`` are kept; the last level is drawn on to
+    ``extend_to`` so a step at ``end`` stays visible.
+    """
+    x = np.concatenate([[0.0], km["time"].to_numpy(float)])
+    y = np.concatenate([[1.0], km[column].to_numpy(float)])
+    keep = x <= end
+    x, y = x[keep], y[keep]
+    stop = max(end, extend_to)
+    if x[-1] < stop:
+        x = np.append(x, stop)
+        y = np.append(y, y[-1])
+    return x, y
+
+
+def add_at_risk_table(ax, curves: Mapping[str, pd.DataFrame], times: Sequence[float], colors: Sequence) -> None:
+    """Write the numbers at risk under a Kaplan-Meier plot, one row per curve.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        The (empty) axes under the curves, sharing their x axis.
+    curves : mapping of str to pandas.DataFrame
+        Label -> Kaplan-Meier table; the count at day t is
+        :func:`ruxlib.survival.n_at_risk` (subjects with time >= t).
+    times : sequence of float
+        Days at which the numbers are printed.
+    colors : sequence of matplotlib colours
+        One per curve (recycled).
+    """
+    n_rows = len(curves)
+    for i, (label, km) in enumerate(curves.items()):
+        color = colors[i % len(colors)]
+        y_row = n_rows - 1 - i
+        for t in times:
+            ax.text(t, y_row, str(n_at_risk(km, t)), ha="center", va="center", fontsize=9, color=color)
+        ax.text(-0.06, y_row, label, ha="right", va="center", fontsize=9, color=color,
+                transform=ax.get_yaxis_transform())
+    ax.set_ylim(-0.6, n_rows - 0.4)
+    ax.set_yticks([])
+    ax.tick_params(axis="x", bottom=False, labelbottom=False)
+    for side in ("top", "right", "bottom", "left"):
+        ax.spines[side].set_visible(False)
+    ax.set_title("Number at risk", fontsize=9, loc="left", pad=2)
+
+
+def km_plot(
+    curves: pd.DataFrame | Mapping[str, pd.DataFrame],
+    horizon: float | None = None,
+    risk_times=None,
+    ci: bool = True,
+    censor_marks: bool = True,
+    xlabel: str = "Days since first dose",
+    ylabel: str = "Overall survival",
+    title: str | None = None,
+    colors=None,
+    figsize=(7.0, 5.0),
+):
+    """Kaplan-Meier figure: step curve(s), pointwise CI band, censor marks, numbers at risk.
+
+    Parameters
+    ----------
+    curves : pandas.DataFrame or mapping of str to pandas.DataFrame
+        A Kaplan-Meier table (:func:`ruxlib.survival.km_table`), or one per
+        group (:func:`ruxlib.survival.km_by_group`), drawn in mapping order.
+    horizon : float, optional
+        Last day shown: steps and censor marks after it are left out, and
+        the last level is drawn on to 2.5 % past it (so a death exactly at
+        the horizon stays visible). Default: the last time in ``curves``.
+    risk_times : sequence of float, optional
+        Days at which the number at risk is printed under the axis. Default:
+        0 to the horizon in 7-day steps (or 5 even steps without a horizon).
+    ci : bool, default True
+        Draw the pointwise confidence band (gray for a single curve).
+    censor_marks : bool, default True
+        Mark censored subjects with "+" on the curve.
+    xlabel, ylabel, title : str
+    colors : sequence of matplotlib colours, optional
+    figsize : tuple, default (7, 5)
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The figure; ``fig.axes[0]`` is the curve, ``fig.axes[1]`` the
+        number-at-risk table (:func:`add_at_risk_table`).
+    """
+    import matplotlib.pyplot as plt
+
+    if isinstance(curves, pd.DataFrame):
+        curves = {"All": curves}
+    single = len(curves) == 1
+    last = max(float(km["time"].max()) for km in curves.values())
+    end = float(horizon) if horizon is not None else last
+    if risk_times is None:
+        risk_times = np.arange(0, end + 1e-9, 7.0) if horizon is not None else np.linspace(0, end, 5).round()
+    risk_times = [float(t) for t in risk_times if t <= end]
+    if colors is None:
+        colors = ["black"] if single else plt.rcParams["axes.prop_cycle"].by_key()["color"]
+
+    # draw a little past the last day shown, so a step exactly at the horizon is visible
+    draw_end = end * 1.025 if end > 0 else 1.0
+    fig = plt.figure(figsize=figsize)
+    grid = fig.add_gridspec(2, 1, height_ratios=[5, 0.4 * len(curves) + 0.3], hspace=0.5)
+    ax = fig.add_subplot(grid[0])
+    tab = fig.add_subplot(grid[1], sharex=ax)
+    for i, (label, km) in enumerate(curves.items()):
+        color = colors[i % len(colors)]
+        x, y = _step_xy(km, end, "surv", draw_end)
+        ax.step(x, y, where="post", color=color, lw=1.8, label=None if single else label)
+        if ci:
+            _, lo = _step_xy(km, end, "lower", draw_end)
+            _, hi = _step_xy(km, end, "upper", draw_end)
+            ax.fill_between(x, np.nan_to_num(lo), np.nan_to_num(hi, nan=0.0), step="post",
+                            color="0.8" if single else color, alpha=0.6 if single else 0.2, lw=0)
+        if censor_marks:
+            cens = km[(km["n_censor"] > 0) & (km["time"] <= end)]
+            ax.plot(cens["time"], cens["surv"], ls="none", marker="+", ms=9, mew=1.5, color=color)
+    add_at_risk_table(tab, curves, risk_times, colors)
+    ax.set_xlim(0, draw_end)
+    ax.set_ylim(0, 1.02)
+    ax.set_ylabel(ylabel)
+    ax.set_xticks(risk_times)
+    ax.tick_params(labelbottom=True)
+    ax.set_xlabel(xlabel)
+    if title:
+        ax.set_title(title)
+    if not single:
+        ax.legend(frameon=False, loc="lower left")
+    ax.spines[["top", "right"]].set_visible(False)
+    return fig
