@@ -2,9 +2,25 @@
 
 from __future__ import annotations
 
+import re
+
 from IPython.display import Markdown, display
 
 from .io import Study
+
+_PUNCT = re.compile(r"([!-/:-@\[-`{-~])")
+
+
+def literal(value) -> str:
+    r"""``value`` as literal MyST text: every ASCII punctuation mark escaped, lines joined.
+
+    Data values (terms, titles from ``study.yml``) are inserted into Markdown only through this
+    function, so that no value from a study folder is ever read as markup.
+
+    >>> print(literal("<b>x</b> {ref}`y`"))
+    \<b\>x\<\/b\> \{ref\}\`y\`
+    """
+    return _PUNCT.sub(r"\\\1", " ".join(str(value).split()))
 
 
 def banner(study: Study) -> None:
@@ -12,14 +28,14 @@ def banner(study: Study) -> None:
     if study.reconstructed:
         text = (
             "```{admonition} Reconstructed data\n:class: warning\n"
-            f"This page runs on **{study.title}** ({study.n} subjects): pseudo patient-level data "
+            f"This page runs on **{literal(study.title)}** ({study.n} subjects): pseudo patient-level data "
             "reconstructed from the published aggregates so that they reproduce every printed number. "
             "They are **not** the trial's records. See {ref}`reconstruction`.\n```"
         )
     else:
         text = (
             "```{admonition} Study folder\n:class: note\n"
-            f"This page runs on **{study.title}** ({study.n} subjects).\n```"
+            f"This page runs on **{literal(study.title)}** ({study.n} subjects).\n```"
         )
     display(Markdown(text))
 

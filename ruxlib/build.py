@@ -139,7 +139,9 @@ def _stage(stage: Path, pages: list[str], title: str | None = None) -> None:
     config = yaml.safe_load((stage / "_config.yml").read_text(encoding="utf-8"))
     config.setdefault("execute", {})["execute_notebooks"] = "off"
     if title:  # another trial's data: the book is about that trial
-        config["title"] = f"{title}: an executable analysis (ruxbook)"
+        import re  # the theme inserts the title as raw HTML and the page <title> escapes it: drop markup
+
+        config["title"] = re.sub(r"[<>&\"'`{}]", "", f"{title}: an executable analysis (ruxbook)")
     if _vendor_mathjax(stage / "_static" / "mathjax"):
         sphinx = config.setdefault("sphinx", {}).setdefault("config", {})
         sphinx["mathjax_path"] = "mathjax/tex-chtml.js"

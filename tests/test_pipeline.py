@@ -5,7 +5,7 @@ import subprocess
 import tempfile
 
 import pytest
-from textscan import files_containing, missing_words
+from textscan import files_containing, markup_leaks, missing_words
 
 from ruxlib.build import glued_values, toc_pages
 
@@ -106,3 +106,17 @@ def test_book_builds_on_a_folder_with_adsl_only(tmp_path):
     for page in ("survival", "icu", "biomarkers", "time-to-start", "lnr", "adverse-events", "exposure"):
         html = (out / "book" / f"{page}.html").read_text()
         assert "Not available" in html, page
+
+
+def test_no_data_value_becomes_markup(tmp_path):
+    """HTML and MyST in every free-text column and study.yml string stay text on every page."""
+    from payload import poison
+    from synthetic import make_trial
+
+    from ruxlib.build import build
+
+    out = build(data=poison(make_trial(tmp_path / "trial")), out=tmp_path / "html", jobs=2, progress=False)
+    html = ("<script>alert", "<img src=x", "<strong>bold</strong>", 'href="javascript')
+    assert markup_leaks(out, html, ("{ref}`nowhere`", "**bold**", "](javascript")) == []
+    html = (out / "book" / "adverse-events.html").read_text(encoding="utf-8")
+    assert "&lt;script&gt;alert(1)" in html  # the value is shown, as text
