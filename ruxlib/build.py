@@ -196,6 +196,12 @@ def build(data: Path, out: Path | None = None, params: dict | None = None, jobs:
     out = check_target(Path(out) if out else REPO / "_build" / "html", inputs)
     stage = check_target(_stage_dir(out), inputs, label="stage folder")
     study = load_study(data)  # raises DataError with every problem
+    if progress:
+        from .io import check_study, coverage
+
+        print(coverage(check_study(data)), file=sys.stderr)
+        for warning in study.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
     pages = toc_pages()
     _stage(stage, pages, title=None if study.publication else study.title)
 

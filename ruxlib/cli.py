@@ -10,7 +10,7 @@ import os
 import sys
 from pathlib import Path
 
-from .io import DataError, check_study
+from .io import DataError, check_study, coverage
 
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = REPO / "data"
@@ -32,6 +32,7 @@ def _check(args: argparse.Namespace) -> int:
             print(f"  - {p}", file=sys.stderr)
         return 1
     print(f"{args.dir}: OK, the study folder follows the data contract")
+    print(coverage(check))
     return 0
 
 

@@ -23,7 +23,7 @@ import yaml
 from . import derive
 from .schema import FILES, META_KEYS, SPECS, FileSpec
 
-__all__ = ["Check", "DataError", "Study", "check_study", "load_study", "validate_study"]
+__all__ = ["Check", "DataError", "Study", "check_study", "coverage", "load_study", "validate_study"]
 
 
 class DataError(Exception):
@@ -555,7 +555,48 @@ def check_study(path: str | Path) -> Check:
     problems.extend(_cross_file_problems(frames))
     warnings.extend(_coverage_warnings(frames))
     meta = _read_meta(path, problems, warnings)
-    return Check(frames, problems, warnings, meta, files)
+    return Check(frames, _grouped(problems), warnings, meta, files)
+
+
+_ROW_PROBLEM = re.compile(r"^(?P<file>\S+) row (?P<row>\d+)(?: \(USUBJID [^)]*\))?: (?P<rule>.*?)(?:, got (?P<got>.*))?$")
+
+
+def _grouped(problems: list[str], keep: int = 3) -> list[str]:
+    """Repeated problems of one rule in one file as one line: ``rows 1, 2, 5, … (30 rows)``.
+
+    A rule broken in at most ``keep`` rows keeps one line per row (with its USUBJID).
+    """
+    groups: dict[tuple[str, str], list[tuple[int, str, str | None]]] = {}
+    for k, p in enumerate(problems):
+        m = _ROW_PROBLEM.match(p)
+        key = (m["file"], m["rule"]) if m else ("", p)
+        groups.setdefault(key, []).append((k, p, m and m["got"]))
+    out = []
+    for (file, rule), items in sorted(groups.items(), key=lambda kv: kv[1][0][0]):
+        if not file or len(items) <= keep:
+            out.extend(p for _, p, _ in items)
+            continue
+        rows = sorted(int(_ROW_PROBLEM.match(p)["row"]) for _, p, _ in items)
+        got = list(dict.fromkeys(g for _, _, g in items if g))
+        shown = f" (got {', '.join(got[:5])}{', …' if len(got) > 5 else ''})" if got else ""
+        out.append(f"{file} {_rows_text(rows)}: {rule}{shown}")
+    return out
+
+
+def coverage(check: Check) -> str:
+    """One line per contract file: where it was found, its rows and subjects, what it enables."""
+    rows = [("file", "found", "rows", "subjects", "enables")]
+    for spec in FILES:
+        frame = check.frames.get(spec.name)
+        found = check.files[spec.name].name if spec.name in check.files else "absent"
+        if frame is None:
+            n_rows = n_subj = "–"
+        else:
+            n_rows, n_subj = str(len(frame)), str(frame["USUBJID"].nunique())
+        rows.append((spec.name.removesuffix(".csv"), found, n_rows, n_subj, spec.pages if frame is not None else ""))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r[:4], widths, strict=True)) + "  " + r[4]
+                     for r in rows).rstrip()
 
 
 def validate_study(path: str | Path) -> tuple[dict[str, pd.DataFrame | None], list[str]]:

@@ -38,6 +38,7 @@ class FileSpec:
     unique: tuple[str, ...] = ()  # key columns, no duplicate rows allowed
     allow_empty: bool = True  # may the file have a header and no rows
     rules: tuple[str, ...] = field(default_factory=tuple)  # extra rules, in words
+    pages: str = ""  # what the file enables in the book, in words
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -82,6 +83,7 @@ FILES: tuple[FileSpec, ...] = (
         required=True,
         unique=("USUBJID",),
         allow_empty=False,
+        pages="every page (population, Table 1, time to start)",
     ),
     FileSpec(
         "adtte.csv",
@@ -95,6 +97,7 @@ FILES: tuple[FileSpec, ...] = (
             Column("CNSR", "int", "Censoring (ADaM): 0 = event, 1 = censored", required=True, allowed=("0", "1"), nullable=False),
         ),
         unique=("USUBJID", "PARAMCD"),
+        pages="Fig. 1 survival, Fig. 4 log-rank, outcomes, context",
     ),
     FileSpec(
         "adlb.csv",
@@ -113,6 +116,7 @@ FILES: tuple[FileSpec, ...] = (
         ),
         unique=("USUBJID", "PARAMCD", "AVISITN"),
         rules=("at most one baseline record (ABLFL = Y, or AVISITN = 0) per subject and PARAMCD",),
+        pages="Fig. 3 biomarkers, Fig. 4 LNR, eligibility",
     ),
     FileSpec(
         "adae.csv",
@@ -127,6 +131,7 @@ FILES: tuple[FileSpec, ...] = (
             Column("AEREL", "str", "Causality: relationship to the study drug (e.g. RELATED, POSSIBLE, NOT RELATED)"),
             Column("ASTDY", "float", "Study day of onset", unit="study day"),
         ),
+        pages="Table 2 adverse events",
     ),
     FileSpec(
         "advs.csv",
@@ -142,6 +147,7 @@ FILES: tuple[FileSpec, ...] = (
             Column("ABLFL", "str", "Y on the baseline record", allowed=("Y",)),
         ),
         rules=("at most one baseline record (ABLFL = Y, or AVISITN = 0) per subject and PARAMCD",),
+        pages="Table 1 vital signs, eligibility",
     ),
     FileSpec(
         "admh.csv",
@@ -152,6 +158,7 @@ FILES: tuple[FileSpec, ...] = (
             Column("MHCAT", "str", "Risk-factor category as tabulated (e.g. Diabetes)", required=True, nullable=False),
             Column("MHTERM", "str", "Reported term"),
         ),
+        pages="Table 1 risk factors",
     ),
     FileSpec(
         "adex.csv",
@@ -165,6 +172,7 @@ FILES: tuple[FileSpec, ...] = (
             Column("EXADJ", "str", "Reason the dose given differs from the plan"),
         ),
         unique=("USUBJID", "ADY"),
+        pages="exposure and dosing",
     ),
     FileSpec(
         "adicu.csv",
@@ -177,6 +185,7 @@ FILES: tuple[FileSpec, ...] = (
             Column("AENDY", "float", "Study day the episode ended", required=True, unit="study day", nullable=False),
         ),
         rules=("AENDY ≥ ASTDY", "episodes of one type and subject do not overlap"),
+        pages="Fig. 2 ICU course, outcomes, eligibility",
     ),
 )
 

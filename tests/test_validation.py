@@ -361,3 +361,9 @@ def test_xpt_delivery_reads_like_csv(tmp_path):
     pyreadstat.write_xport(bad, str(folder / "adtte.xpt"))
     _, problems = validate_study(folder)
     assert problems == ["adtte.csv row 2 (USUBJID A-2): CNSR must be one of 0, 1, got 2"]
+
+
+def test_repeated_problems_are_grouped(tmp_path):
+    rows = "".join(f"S-{i:02d},50,X\n" for i in range(1, 31))
+    _, problems = validate_study(write(tmp_path / "study", {"adsl.csv": "USUBJID,AGE,SEX\n" + rows}))
+    assert problems == ["adsl.csv rows 1, 2, 3, 4, 5, … (30 rows): SEX must be one of F, M (got X)"]
