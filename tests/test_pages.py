@@ -87,3 +87,16 @@ def test_results_json_holds_what_evaluate_all_gives(built_book, shipped):
     for label, stem in _page_files().items():
         glued = {k: v for k, v in results[stem].items() if "-claims-" not in k}
         assert glued == pytest.approx(shipped[label]), label
+
+
+def test_comparison_says_by_construction_and_why_a_number_is_not_reproduced():
+    from types import SimpleNamespace
+
+    from ruxlib import book
+
+    assert "match the paper by construction" in book._comparison_sentence(20, 20, publication=True)
+    assert "1 is not reproduced" in book._comparison_sentence(20, 19, publication=True)
+    wrong = SimpleNamespace(status="reproduced", match=False, computed=12, reported="13")
+    assert book._match_text(wrong, publication=True) == "✗ not reproduced: computed 12, the paper prints 13"
+    right = SimpleNamespace(status="reproduced", match=True, computed=13, reported="13")
+    assert book._match_text(right, publication=True) == "✓ matches by construction"
