@@ -13,7 +13,7 @@ import pandas as pd
 from .baseline import format_number, itt
 from .io import Study
 
-__all__ = ["FERRITIN_FOOTNOTE", "ae_table", "ae_table_gt", "claim_values"]
+__all__ = ["FERRITIN_FOOTNOTE", "ae_table", "ae_table_gt", "page_values"]
 
 FERRITIN_FOOTNOTE = (
     "In case of ferritin, grade 3 investigations have been defined as “severe or medically "
@@ -128,40 +128,36 @@ def ae_table_gt(study: Study, min_grade: int = 3, decimals: int = 2, title: str 
     return gt
 
 
-def claim_values(study: Study, claims: pd.DataFrame | None = None, min_grade: int = 3) -> dict[str, float | None]:
-    """Computed values for the Table 2 rows of the ledger (``t2.<slug>.n/.pct/.cum``).
+def page_values(study: Study, min_grade: int = 3) -> dict[str, object]:
+    """Every number the adverse-events page quotes, and every cell of Table 2.
 
     Parameters
     ----------
     study : Study
         A loaded study folder.
-    claims : pandas.DataFrame, optional
-        The ledger (default :func:`ruxlib.claims.load_claims`); each ``t2`` row
-        names its preferred term in ``note`` (``AEDECOD = '…'``) or ``quantity``.
     min_grade : int
         Lowest CTCAE grade counted (default 3).
 
     Returns
     -------
     dict
-        Claim id → computed value; a term absent from the table gives N = 0,
-        % = 0 and no cumulative frequency (None); all None without adae.csv.
+        ``adverse-events-*`` names → values (events recorded, terms, patients, patient-term
+        pairs, the most frequent term), and ``ae.<term>.<n|pct|cum>`` for each row of
+        :func:`ae_table` (the ledger's values). ``None`` for what the data cannot give.
     """
-    from .baseline import ledger_label
-
-    if claims is None:
-        from .claims import load_claims
-
-        claims = load_claims()
-    table = ae_table(study, min_grade).set_index("term")
-    out: dict[str, float | None] = {}
-    for r in claims[claims["id"].str.startswith("t2.")].itertuples():
-        term = ledger_label(r.quantity, r.note)
-        stat = r.id.rsplit(".", 1)[1]
-        if study.adae is None:
-            out[r.id] = None
-        elif term in table.index:
-            out[r.id] = table.loc[term, stat]
-        else:
-            out[r.id] = {"n": 0, "pct": 0.0}.get(stat)  # no row, so no cumulative frequency
+    pop = itt(study)
+    out: dict[str, object] = {
+        "adverse-events-min-grade": min_grade, "adverse-events-n-itt": len(pop),
+        "adverse-events-n-rows": len(study.adae) if study.adae is not None else None,
+    }
+    table = ae_table(study, min_grade)
+    out.update({f"ae.{r.term}.{stat}": getattr(r, stat) for r in table.itertuples() for stat in ("n", "pct", "cum")})
+    names = ("n-terms", "n-pairs", "n-patients", "top-n", "top-term")
+    if table.empty:
+        return out | {f"adverse-events-{name}": None for name in names}
+    adae = study.adae
+    graded = adae[adae["USUBJID"].isin(pop["USUBJID"]) & (adae["ATOXGR"].astype(float) >= min_grade)]
+    values = (len(table), int(table["cum"].iloc[-1]), graded["USUBJID"].nunique(), int(table["n"].iloc[0]),
+              str(table["term"].iloc[0]))
+    out.update({f"adverse-events-{name}": value for name, value in zip(names, values, strict=True)})
     return out

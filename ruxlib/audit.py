@@ -1,179 +1,61 @@
 """Audit: recompute every published number from a study folder and compare it with the ledger.
 
 ``ruxlib audit [--data DIR] [--json]`` calls :func:`run`. Nothing here computes a
-statistic itself: every value comes from the same library functions the book's
-pages use (``ruxlib.baseline``, ``exposure``, ``ae``, ``survival``, ``icu``,
-``timing``, ``lnr``), through a registry of *providers*.
-
-A provider is a function ``(study, context) -> {claim id: value}`` registered
-with the glob patterns of the ids it answers (:func:`provider`). To cover a new
-claim, register a provider (or extend one); a ``reproduced`` claim that no
-provider answers is reported as ``computed: None, ok: False`` with the reason
-"no library function yet".
+statistic: the ledger's ``value`` column names, for each claim, the page entry point and
+the name of the value it returns (``page-label:name``, :mod:`ruxlib.pages`). The audit
+evaluates each page once and compares each claim with its value (:func:`ruxlib.claims.matches`).
+To cover a new claim, give its row a ``value``.
 """
 
 from __future__ import annotations
 
-import fnmatch
-import importlib
 import json
 import math
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
+from . import pages
 from .claims import load_claims, matches, rounding_rule
 from .io import Study, load_study
 from .printed import round_half_away
 
-__all__ = ["PROVIDERS", "Context", "audit", "compute", "provider", "run"]
+__all__ = ["BY_CONSTRUCTION", "audit", "compute", "run", "summary"]
+
+BY_CONSTRUCTION = ("the reconstruction was solved to reproduce them, so this checks the code, "
+                   "not the trial")
+"""Why a match on the shipped reconstruction is not evidence about the trial."""
 
 
-@dataclass
-class Context:
-    """What providers may use besides the study: the ledger and the analysis parameters."""
+def compute(study: Study, claims: pd.DataFrame, **params) -> dict[str, tuple[object, str]]:
+    """Each claim's value from the entry point its ``value`` names; ``{id: (value, reason)}``.
 
-    claims: pd.DataFrame
-    horizon: float = 28
+    Parameters
+    ----------
+    study : Study
+        A loaded study folder.
+    claims : pandas.DataFrame
+        Ledger rows with a ``value`` column (``page-label:name``, empty for none).
+    **params
+        Page parameters (:data:`ruxlib.params.PARAMS`).
 
-
-@dataclass
-class Provider:
-    """Claim ids (glob patterns) and the function that computes them."""
-
-    name: str
-    patterns: tuple[str, ...]
-    func: Callable[[Study, Context], dict]
-    answers: list[str] = field(default_factory=list)
-
-    def covers(self, claim_id: str) -> bool:
-        return any(fnmatch.fnmatchcase(claim_id, p) for p in self.patterns)
-
-
-PROVIDERS: list[Provider] = []
-
-
-def provider(name: str, *patterns: str):
-    """Register ``func(study, context) -> dict`` as the source of the claims matching ``patterns``."""
-
-    def deco(func):
-        PROVIDERS.append(Provider(name, tuple(patterns), func))
-        return func
-
-    return deco
-
-
-class NoLibraryFunction(Exception):
-    """The library function a provider needs does not exist (yet)."""
-
-
-def _lib(module: str, name: str):
-    """``ruxlib.<module>.<name>``, or :class:`NoLibraryFunction` if it does not exist."""
-    try:
-        mod = importlib.import_module(f"ruxlib.{module}")
-    except ImportError:
-        raise NoLibraryFunction(f"no library function yet (ruxlib.{module} missing)") from None
-    func = getattr(mod, name, None)
-    if func is None:
-        raise NoLibraryFunction(f"no library function yet (ruxlib.{module}.{name})")
-    return func
-
-
-# --------------------------------------------------------------------------- providers
-
-
-@provider("baseline", "t1.*", "txt.itt.n", "txt.age.*", "txt.bmi.*", "txt.sex.*")
-def _baseline(study, ctx):
-    return _lib("baseline", "claim_values")(study, ctx.claims)
-
-
-@provider("ae", "t2.*")
-def _ae(study, ctx):
-    return _lib("ae", "claim_values")(study, ctx.claims)
-
-
-@provider("exposure", "txt.trtdur.*", "txt.dose.*", "txt.interrupt.*", "txt.eot.*", "txt.di.*",
-          "txt.adherence.*", "txt.cumdose.*", "txt.screening.*")
-def _exposure(study, ctx):
-    return _lib("exposure", "claim_values")(study)
-
-
-@provider("timing", "txt.tts.*")
-def _timing(study, ctx):
-    return _lib("timing", "claim_values")(study, horizon=ctx.horizon)
-
-
-#: Ledger ids whose name differs from the key a module's claim_values uses (new id: old key).
-ALIASES: dict[str, str] = {}
-
-
-@provider("lnr", "fig4.*", "txt.lnr.*", "abs.lnr.*", "txt.logrank.*")
-def _lnr(study, ctx):
-    out = dict(_lib("lnr", "claim_values")(study, horizon=ctx.horizon))
-    for new, old in ALIASES.items():
-        if new not in out and old in out:
-            out[new] = out[old]
-    return out
-
-
-@provider("survival", "abs.n", "abs.os28.*", "txt.os28.*", "fig1.*", "txt.itt.n.discussion",
-          "txt.design.primary_day")
-def _survival(study, ctx):
-    return _lib("survival", "claim_values")(study, claims=ctx.claims, horizon=ctx.horizon)
-
-
-@provider("icu", "txt.icu.*", "txt.imv.*", "txt.ecmo.*", "fig2.*")
-def _icu(study, ctx):
-    return _lib("icu", "claim_values")(study, horizon=ctx.horizon)
-
-
-@provider("biomarkers", "fig3.*")
-def _biomarkers(study, ctx):
-    return _lib("biomarkers", "claim_values")(study)
-
-
-# --------------------------------------------------------------------------- engine
-
-
-def compute(study: Study, claims: pd.DataFrame, horizon: float = 28) -> dict[str, tuple[object, str]]:
-    """Run every provider needed for ``claims``; return ``{id: (value, reason)}``.
-
-    ``reason`` is empty when a value was computed, else why not ("no library
-    function yet", "no provider registered", or the error a provider raised,
-    e.g. a missing optional dataset).
+    Returns
+    -------
+    dict
+        ``reason`` is empty when a value was computed, else why not: the claim names no value,
+        or its page could not compute it from this study folder.
     """
-    ctx = Context(claims=claims, horizon=horizon)
+    refs = dict(zip(claims["id"], claims["value"], strict=True))
+    labels = {ref.partition(":")[0] for ref in refs.values() if ref}
+    values = {label: pages.evaluate(label, study, **params) for label in labels if label in pages.PAGES}
     results: dict[str, tuple[object, str]] = {}
-    cache: dict[str, tuple[dict, str]] = {}
-    for cid in claims["id"]:
-        covering = [p for p in PROVIDERS if p.covers(cid)]
-        if not covering:
-            results[cid] = (None, "no library function yet (no provider registered)")
+    for cid, ref in refs.items():
+        if not ref:
+            results[cid] = (None, "no value named in the ledger's value column")
             continue
-        reasons = []
-        for prov in covering:
-            if prov.name not in cache:
-                try:
-                    cache[prov.name] = (prov.func(study, ctx) or {}, "")
-                except NoLibraryFunction as e:
-                    cache[prov.name] = ({}, str(e))
-                except (ValueError, KeyError, TypeError, AttributeError) as e:
-                    cache[prov.name] = ({}, f"{prov.name}: {type(e).__name__}: {e}")
-            values, error = cache[prov.name]
-            if cid in values and _number(values[cid]) is not None:
-                results[cid] = (_number(values[cid]), "")
-                break
-            if error:
-                reasons.append(error)
-            elif cid in values:
-                reasons.append(f"{prov.name}: not computable from this study folder")
-            else:
-                reasons.append(f"no library function yet ({prov.name} does not compute it)")
-        else:
-            results[cid] = (None, "; ".join(reasons))
+        value = _number(pages.lookup(ref, values))
+        results[cid] = (value, "" if value is not None else f"{ref}: not computable from this study folder")
     return results
 
 
@@ -189,14 +71,14 @@ def _number(x):
     return int(v) if v.is_integer() and abs(v) < 2**53 else v
 
 
-def audit(data_dir: str | Path, claims: pd.DataFrame | None = None, horizon: float = 28) -> pd.DataFrame:
+def audit(data_dir: str | Path | Study, claims: pd.DataFrame | None = None, horizon: float = 28) -> pd.DataFrame:
     """Every ledger row next to its value computed from the study folder.
 
     Parameters
     ----------
-    data_dir : str or Path
+    data_dir : str, Path or Study
         The study folder (validated by :func:`ruxlib.io.load_study`; raises
-        :class:`ruxlib.io.DataError` on a data problem).
+        :class:`ruxlib.io.DataError` on a data problem), or one already loaded.
     claims : pandas.DataFrame, optional
         The ledger; default :func:`ruxlib.claims.load_claims`.
     horizon : float
@@ -213,7 +95,7 @@ def audit(data_dir: str | Path, claims: pd.DataFrame | None = None, horizon: flo
         ``context`` claims, which are not computed.
     """
     claims = load_claims() if claims is None else claims
-    study = load_study(data_dir)
+    study = data_dir if isinstance(data_dir, Study) else load_study(data_dir)
     todo = claims[claims["status"] != "context"]
     values = compute(study, todo, horizon=horizon)
     rows = []
@@ -232,6 +114,24 @@ def audit(data_dir: str | Path, claims: pd.DataFrame | None = None, horizon: flo
                          rounding=rounding_rule(r.reported, int(r.decimals), value)))
     return pd.DataFrame(rows, columns=["id", "source", "reported", "computed", "status", "ok", "reason",
                                        "rounding"], dtype=object)
+
+
+def summary(table: pd.DataFrame, publication: bool) -> str:
+    """The audit's one-line summary; on the paper's reconstruction, matches are by construction.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"status": ["reproduced", "context"], "ok": [True, None]})
+    >>> summary(t, publication=False)
+    '1 of 1 reproduced claims reproduced; 0 inconsistent, 1 context.'
+    >>> summary(t, publication=True).split(";")[0]
+    '1 of 1 reproduced claims reproduced, matches by construction (the reconstruction was solved to reproduce them, so this checks the code, not the trial)'
+    """
+    rep = table[table["status"] == "reproduced"]
+    why = f", matches by construction ({BY_CONSTRUCTION})" if publication else ""
+    return (f"{int((rep['ok'] == True).sum())} of {len(rep)} reproduced claims reproduced{why}; "  # noqa: E712
+            f"{int((table['status'] == 'inconsistent').sum())} inconsistent, "
+            f"{int((table['status'] == 'context').sum())} context.")
 
 
 def _text_table(frame: pd.DataFrame, max_width: int = 48) -> str:
@@ -287,7 +187,8 @@ def run(data_dir: str | Path = "data", as_json: bool = False, claims_path: str |
     """
     stream = sys.stdout if stream is None else stream
     claims = load_claims(claims_path)
-    table = audit(data_dir, claims, horizon=horizon)
+    study = load_study(data_dir)
+    table = audit(study, claims, horizon=horizon)
     failed = table[(table["status"] == "reproduced") & (table["ok"] != True)]  # noqa: E712
     if as_json:
         records = [{k: _plain(v) for k, v in rec.items()} for rec in table.to_dict(orient="records")]
@@ -301,12 +202,7 @@ def run(data_dir: str | Path = "data", as_json: bool = False, claims_path: str |
         )
         stream.write(_text_table(shown[["id", "source", "reported", "computed", "status", "ok", "rounding",
                                         "reason"]]))
-        rep = table[table["status"] == "reproduced"]
-        stream.write(
-            f"\n{int((rep['ok'] == True).sum())} of {len(rep)} reproduced claims reproduced; "  # noqa: E712
-            f"{int((table['status'] == 'inconsistent').sum())} inconsistent, "
-            f"{int((table['status'] == 'context').sum())} context.\n"
-        )
+        stream.write("\n" + summary(table, study.publication) + "\n")
         if len(failed):
             stream.write(f"{len(failed)} claim(s) marked reproduced are not reproduced.\n")
     return 1 if len(failed) else 0

@@ -10,7 +10,6 @@ population (``ITTFL == "Y"``).
 from __future__ import annotations
 
 import math
-import re
 
 import numpy as np
 import pandas as pd
@@ -22,10 +21,9 @@ __all__ = [
     "ADSL_VARIABLES",
     "baseline_values",
     "dotplot",
-    "claim_values",
-    "ledger_label",
     "VITAL_LABELS",
     "itt",
+    "page_values",
     "risk_factors",
     "sex_counts",
     "summarise_continuous",
@@ -320,62 +318,52 @@ def table1_gt(study: Study, decimals: int = 2, title: str | None = None):
     return gt
 
 
-def ledger_label(quantity: str, note: str = "") -> str:
-    """The data label a ledger row refers to: the quoted value in ``note`` (``MHCAT = 'X'``)
-    if there is one, else the text of ``quantity`` before its first colon."""
-    m = re.search(r"=\s*'([^']+)'", note or "")
-    if m:
-        return m.group(1)
-    return str(quantity).split(":")[0].strip()
-
-
-def claim_values(study: Study, claims: pd.DataFrame | None = None) -> dict[str, float | None]:
-    """Computed values for the ledger rows of the baseline page (``t1.*`` and ``txt.*``).
+def page_values(study: Study) -> dict[str, object]:
+    """Every number the baseline page quotes, and every cell of Table 1.
 
     Parameters
     ----------
     study : Study
         A loaded study folder.
-    claims : pandas.DataFrame, optional
-        The ledger (default :func:`ruxlib.claims.load_claims`); used to map the
-        risk-factor ids (``t1.rf.<slug>.pts`` / ``.n``) to their MHCAT.
 
     Returns
     -------
     dict
-        Claim id → computed number (``None`` when the data needed are absent).
+        ``baseline-*`` names → values (ITT N, sex counts, age, the PaO2/FiO2 teaching note);
+        ``table1.<var>.<stat>`` for each row of :func:`table1`, ``sex.<F|M>.<n|pct>`` and
+        ``risk.<category>.<pts|n>`` for each row of :func:`risk_factors` (the ledger's values,
+        not quoted in the prose). ``None`` for what the data cannot give.
     """
-    if claims is None:
-        from .claims import load_claims
-
-        claims = load_claims()
-    out: dict[str, float | None] = {}
-    n = len(itt(study))
-    out["t1.title.n"] = out["txt.itt.n"] = n
+    out: dict[str, object] = {"baseline-n-itt": len(itt(study))}
     cont = table1(study).set_index("var")
-    for var, row in cont.iterrows():
-        for stat in STATS:
-            out[f"t1.{var}.{stat}"] = row[stat]
-    for var in ("age", "bmi"):
-        if var in cont.index:
-            for stat in ("median", "min", "max"):
-                out[f"txt.{var}.{stat}"] = cont.loc[var, stat]
-    sc = sex_counts(study).set_index("sex")
-    out["t1.sex.n"] = out["txt.sex.n"] = n
-    out["t1.sex.f"] = sc.loc["F", "n"]
-    out["t1.sex.m"] = out["txt.sex.m"] = sc.loc["M", "n"]
-    out["t1.sex.f_pct"] = sc.loc["F", "pct"]
-    out["t1.sex.m_pct"] = out["txt.sex.m_pct"] = sc.loc["M", "pct"]
+    out.update({f"table1.{var}.{stat}": row[stat] for var, row in cont.iterrows() for stat in STATS})
+    for stat in ("median", "min", "max"):
+        out[f"baseline-age-{stat}"] = out.get(f"table1.age.{stat}")
+    sex = sex_counts(study).set_index("sex")
+    out.update({f"sex.{code}.{stat}": sex.loc[code, stat] for code in ("F", "M") for stat in ("n", "pct")})
+    out.update({"baseline-n-female": out["sex.F.n"], "baseline-n-male": out["sex.M.n"],
+                "baseline-pct-male": out["sex.M.pct"]})
     rf = risk_factors(study)
-    rf = rf.set_index("category") if rf is not None else None
-    for r in claims[claims["id"].str.startswith("t1.rf.")].itertuples():
-        label = ledger_label(r.quantity, r.note)
-        stat = r.id.rsplit(".", 1)[1]
-        if rf is None:
-            out[r.id] = None
-        else:
-            out[r.id] = int(rf.loc[label, stat]) if label in rf.index else 0
+    if rf is not None:
+        out.update({f"risk.{r.category}.{stat}": getattr(r, stat) for r in rf.itertuples() for stat in ("pts", "n")})
+    out.update(_pf_values(baseline_values(study, "PFRATIO")))
     return out
+
+
+def _pf_values(pf: pd.Series) -> dict[str, object]:
+    """The PaO2/FiO2 teaching note's numbers: spread, values above the entry criterion."""
+    from .eligibility import THRESHOLDS
+
+    entry = THRESHOLDS["NCT04359290"]["pf_max"]  # PaO2/FiO2 <= 200 mmHg at PEEP >= 5
+    s, within = summarise_continuous(pf), summarise_continuous(pf[pf <= entry])
+    names = ("n", "mean", "sd", "median", "min", "max", "n-above", "mean-within", "median-within", "n-within",
+             "entry", "cv", "lo", "hi")
+    if not len(pf):
+        return {f"baseline-pf-{name}": None for name in names}
+    values = (s["n"], s["mean"], s["sd"], s["median"], s["min"], s["max"], int((pf > entry).sum()),
+              within["mean"], within["median"], within["n"], entry, 100 * s["sd"] / s["mean"] if s["mean"] else None,
+              s["mean"] - 2 * s["sd"], s["mean"] + 2 * s["sd"])
+    return {f"baseline-pf-{name}": value for name, value in zip(names, values, strict=True)}
 
 
 def baseline_values(study: Study, paramcd: str) -> pd.Series:

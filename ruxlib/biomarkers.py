@@ -18,7 +18,7 @@ from .derive import itt_population
 from .stats import holm, signed_rank, wmw
 
 __all__ = ["stars", "baseline_sample", "visit_tests", "paired_tests", "biomarker_plot", "PARAM_LABELS",
-           "claim_values"]
+           "page_values"]
 
 PARAM_LABELS = {
     "CRP": "C-reactive protein",
@@ -250,15 +250,65 @@ def biomarker_plot(adlb: pd.DataFrame, paramcds=("CRP", "IL6", "FERRITIN"), exac
     return fig
 
 
-def claim_values(study, paramcds=("CRP", "IL6", "FERRITIN")) -> dict[str, float | None]:
-    """Computed values for the ledger rows of the biomarkers page (``page == "biomarkers"``).
+def page_values(study, horizon: float = 28, alpha: float = 0.05,
+                paramcds=("CRP", "IL6", "FERRITIN")) -> dict[str, object]:
+    """Every number the biomarkers page quotes: per-visit tests, as the paper and paired.
 
-    ``fig3.horizon`` is the last visit day of the parameters shown; ``fig3.n``
-    the number of ITT patients; the star thresholds are the legend's constants.
+    Parameters
+    ----------
+    study : ruxlib.io.Study
+        A loaded study folder.
+    horizon : float
+        The period of Fig. 3, in days.
+    alpha : float
+        Significance level of a visit's test.
+    paramcds : tuple of str
+        The parameters of Fig. 3; those absent from adlb.csv are left out.
+
+    Returns
+    -------
+    dict
+        ``biomarkers-*`` names → values; also ``itt.n`` (the patients of Fig. 3) and
+        ``visits.last`` (the last visit day of the parameters), values for the ledger.
+        ``None`` for what needs adlb.csv when it is absent.
     """
-    out: dict[str, float | None] = {"fig3.n": len(itt_population(study.adsl)),
-                                    "ctx.fig3.p1": 0.05, "ctx.fig3.p2": 0.01, "ctx.fig3.p3": 0.001}
-    if study.adlb is not None:
-        visits = study.adlb.loc[study.adlb["PARAMCD"].isin(paramcds), "AVISITN"]
-        out["fig3.horizon"] = float(visits.max()) if len(visits) else None
+    out: dict[str, object] = {
+        "biomarkers-horizon": horizon, "biomarkers-alpha": alpha,
+        "biomarkers-sr-min5": 2 / 2**5, "biomarkers-sr-min6": 2 / 2**6,  # smallest exact signed-rank p, 5 or 6 pairs
+        "itt.n": len(itt_population(study.adsl)),
+    }
+    names = ["biomarkers-n-base-crp", "biomarkers-n-visits", "biomarkers-base-spread", "biomarkers-sig-text",
+             "biomarkers-paired-text", "biomarkers-params", "visits.last"]
+    names += [f"biomarkers-{code.lower()}-{key}" for code in paramcds for key in ("n-sig", "n-sig-paired", "n-tests")]
+    out.update(dict.fromkeys(names))
+    present = [] if study.adlb is None else [p for p in paramcds if p in set(study.adlb["PARAMCD"])]
+    if present:
+        out.update(_visit_values(study.adlb, present, alpha))
+    return out
+
+
+def _visit_values(adlb: pd.DataFrame, paramcds: list[str], alpha: float) -> dict[str, object]:
+    """Counts of significant visits per parameter, by the paper's test and paired with Holm."""
+    first = visit_tests(adlb, paramcds[0])
+    base = baseline_sample(adlb, paramcds[0])
+    visits = adlb.loc[adlb["PARAMCD"].isin(paramcds), "AVISITN"]
+    out: dict[str, object] = {
+        "biomarkers-params": ", ".join(PARAM_LABELS.get(p, p) for p in paramcds),
+        "biomarkers-n-base-crp": int(first.loc[0, "n"]), "biomarkers-n-visits": len(first) - 1,
+        "biomarkers-base-spread": float(base.max() / base.min()) if len(base) and base.min() > 0 else None,
+        "visits.last": float(visits.max()),
+    }
+    sig_texts, paired_texts = [], []
+    for code in paramcds:
+        label = PARAM_LABELS.get(code, code)
+        tests = visit_tests(adlb, code).iloc[1:]
+        sig = tests[tests["pvalue"] < alpha]
+        n_paired = int((paired_tests(adlb, code)["pvalue_holm"] < alpha).sum())
+        n_tests = int(tests["pvalue"].notna().sum())
+        out.update({f"biomarkers-{code.lower()}-n-sig": len(sig), f"biomarkers-{code.lower()}-n-tests": n_tests,
+                    f"biomarkers-{code.lower()}-n-sig-paired": n_paired})
+        days = ", ".join(f"{v:g}" for v in sig["AVISITN"])
+        sig_texts.append(f"{label}: {len(sig)} of {n_tests} visits" + (f" (days {days})" if days else ""))
+        paired_texts.append(f"{label}: {len(sig)} visit(s) by the paper's test, {n_paired} by signed-rank with Holm")
+    out.update({"biomarkers-sig-text": "; ".join(sig_texts), "biomarkers-paired-text": "; ".join(paired_texts)})
     return out

@@ -1,11 +1,16 @@
-"""Small helpers the book's pages share: the reconstructed-data banner, glue, skips."""
+"""Small helpers the book's pages share: the reconstructed-data banner, glue, skips, the comparison."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
+import pandas as pd
 from IPython.display import Markdown, display
 
+from . import pages
+from .audit import BY_CONSTRUCTION
+from .claims import compare, load_claims, select
 from .io import Study
 
 _PUNCT = re.compile(r"([!-/:-@\[-`{-~])")
@@ -50,6 +55,17 @@ def glue(name: str, value, display_value: bool = False):
     return value
 
 
+def glue_all(values: Mapping[str, object]) -> dict[str, object]:
+    """Glue every value a page's entry point returned (:func:`ruxlib.pages.glued`); returns them.
+
+    A ``None`` is glued as is: the build leaves out the sentences that quote it.
+    """
+    shown = pages.glued(values)
+    for name, value in shown.items():
+        glue(name, value)
+    return shown
+
+
 def require(study: Study, *datasets: str, glue_names: tuple[str, ...] = ()) -> bool:
     """Whether ``study`` has every dataset named; if not, say so visibly and glue placeholders.
 
@@ -68,3 +84,76 @@ def require(study: Study, *datasets: str, glue_names: tuple[str, ...] = ()) -> b
     for name in glue_names:
         glue(name, float("nan"))
     return False
+
+
+def compare_with_paper(study: Study, page_label: str, values: Mapping[str, object]) -> pd.DataFrame:
+    """Show the page's ledger rows beside the values its entry point computed, and say what a match means.
+
+    Each claim of the page (ledger column ``page``) takes the value that its ``value`` column
+    names in ``values``. Glues ``<page_label>-claims-checked`` and ``-claims-matched`` (the
+    claims with status ``reproduced``, and how many match), shows the table and a sentence
+    under it. On the paper's reconstruction (``study.publication``) a match is *by
+    construction*, and the table and the sentence say so.
+
+    Parameters
+    ----------
+    study : Study
+        The study folder the page runs on.
+    page_label : str
+        The page's label, e.g. ``"km-survival"``.
+    values : mapping
+        What the page's entry point returned (:mod:`ruxlib.pages`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        :func:`ruxlib.claims.compare`'s table with ``match`` in words.
+    """
+    rows = select(load_claims(), page_label)
+    computed = {r.id: pages.lookup(r.value, {page_label: values}) for r in rows.itertuples() if r.value}
+    table = compare(rows, computed)
+    checkable = table["status"].eq("reproduced")
+    matched = int((checkable & table["match"]).sum())
+    glue(f"{page_label}-claims-checked", int(checkable.sum()))
+    glue(f"{page_label}-claims-matched", matched)
+    table["match"] = [_match_text(r, study.publication) for r in table.itertuples()]
+    display(_comparison_gt(table, rows["decimals"].tolist()))
+    display(Markdown(_comparison_sentence(int(checkable.sum()), matched, study.publication)))
+    return table
+
+
+def _match_text(row, publication: bool) -> str:
+    if row.status != "reproduced":
+        return ""
+    if row.match:
+        return "✓ matches by construction" if publication else "✓ reproduced"
+    if row.computed is None:
+        return "✗ not reproduced: not computable from this study folder"
+    return f"✗ not reproduced: computed {row.computed}, the paper prints {row.reported}"
+
+
+def _comparison_sentence(checked: int, matched: int, publication: bool) -> str:
+    why = f" by construction: {BY_CONSTRUCTION}." if publication else "."
+    if matched == checked:
+        return f"All {checked} checkable numbers on this page match the paper{why}"
+    missed = checked - matched
+    return (f"{matched} of the {checked} checkable numbers on this page match the paper{why} "
+            f"{missed} {'is' if missed == 1 else 'are'} not reproduced; the table says why.")
+
+
+def _comparison_gt(table: pd.DataFrame, decimals: list[int]):
+    """The comparison as a great_tables table, mismatches in red."""
+    from great_tables import GT, loc, style
+
+    shown = table.drop(columns=["source"])
+    shown["computed"] = ["–" if pd.isna(v) else f"{v:.{d}f}" for v, d in zip(shown["computed"], decimals, strict=True)]
+    return (
+        GT(shown)
+        .tab_header(title="Published numbers and the values computed from this study folder")
+        .cols_label(id="Ledger id", quantity="Quantity", reported="Paper", computed="Computed",
+                    status="Status", match="Match")
+        .cols_align(align="right", columns=["reported", "computed"])
+        .tab_style(style=style.text(color="#c62828", weight="bold"),
+                   locations=loc.body(columns="match", rows=[i for i, m in enumerate(shown["match"]) if m.startswith("✗")]))
+        .tab_options(table_font_size="13px", data_row_padding="2px")
+    )

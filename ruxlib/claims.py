@@ -1,9 +1,10 @@
 """The published-numbers ledger: every number printed in the paper, and how to compare with it.
 
 The ledger is ``data/published/claims.csv`` (one row per printing of a number
-in Neubauer et al., Leukemia 2021). Pages call :func:`compare_table` in their
-"Compare with the publication" section; ``ruxlib audit`` (:mod:`ruxlib.audit`)
-recomputes every claim from a study folder.
+in Neubauer et al., Leukemia 2021). Its ``value`` column says where each claim's value
+comes from: ``page-label:name``, a value that the page's entry point returns
+(:mod:`ruxlib.pages`); ``ruxlib audit`` (:mod:`ruxlib.audit`) and the pages' "Compare with
+the publication" sections (:func:`ruxlib.book.compare_with_paper`) read it.
 """
 
 from __future__ import annotations
@@ -31,10 +32,11 @@ __all__ = [
     "select",
 ]
 
-COLUMNS = ("id", "source", "quantity", "reported", "decimals", "status", "note")
+COLUMNS = ("id", "source", "quantity", "reported", "decimals", "status", "note", "value")
 STATUSES = ("reproduced", "inconsistent", "context")
 
 _ID = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)*$")
+_VALUE = re.compile(r"^[a-z0-9-]+:.+$")
 
 
 def default_path() -> Path:
@@ -59,7 +61,8 @@ def load_claims(path: str | Path | None = None) -> pd.DataFrame:
     ------
     ValueError
         When a required column is missing, an id repeats, a status is not one
-        of :data:`STATUSES` or a ``reported`` text is not a number.
+        of :data:`STATUSES`, a ``reported`` text is not a number or a ``value`` is
+        not ``page-label:name``.
     """
     path = Path(path) if path is not None else default_path()
     df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
@@ -79,6 +82,8 @@ def load_claims(path: str | Path | None = None) -> pd.DataFrame:
             Printed.parse(r.reported)
         except ValueError as e:
             problems.append(f"{r.id}: {e}")
+        if r.value and not _VALUE.match(r.value):
+            problems.append(f"{r.id}: value must be page-label:name (a value of ruxlib.pages), got '{r.value}'")
         if not str(r.decimals).isdigit():
             problems.append(f"{r.id}: decimals must be a non-negative integer, got '{r.decimals}'")
     if problems:

@@ -23,7 +23,6 @@ from .io import Study
 
 __all__ = [
     "ADHERENCE_THRESHOLD",
-    "claim_values",
     "dosing_schedule",
     "interruption_days_by_reason",
     "EOT_ORDER",
@@ -31,6 +30,7 @@ __all__ = [
     "flow_counts",
     "flow_figure",
     "interruptions",
+    "page_values",
 ]
 
 ADHERENCE_THRESHOLD = 80.0
@@ -341,52 +341,76 @@ def interruption_days_by_reason(adex: pd.DataFrame | None, word: str) -> float |
     return float(hit["days"].sum()) if not hit.empty else None
 
 
-def claim_values(study: Study) -> dict[str, float | None]:
-    """Computed values for the ledger rows of the exposure page (and of the trial flow).
+def page_values(study: Study, horizon: float = 28,
+                adherence_threshold: float = ADHERENCE_THRESHOLD) -> dict[str, object]:
+    """Every number the exposure page quotes: patient flow, duration, schedule, dose intensity.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study folder.
+    horizon : float
+        Planned days of treatment.
+    adherence_threshold : float
+        Dose intensity (%) at or above which a patient is adherent.
 
     Returns
     -------
     dict
-        Claim id → computed number (None when the data needed are absent).
-        Interruptions are attributed to a reason by the words "adverse" and
-        "tube" in EXADJ.
+        ``exposure-*`` names → values; also ``schedule.<key>`` (:func:`dosing_schedule`),
+        ``interrupt.<ae|tube>_days`` (:func:`interruption_days_by_reason`), ``eot.horizon``
+        (median treatment duration of those who completed) and ``adherence.total`` (patients
+        with a dose intensity), values for the ledger. Interruptions are attributed to a reason
+        by the words "adverse" and "tube" in EXADJ. ``None`` for what the data cannot give.
     """
-    out: dict[str, float | None] = {}
-    ex = exposure_summary(study)
-    dur = summarise_continuous(ex["duration"])
-    out["txt.trtdur.median"], out["txt.trtdur.min"], out["txt.trtdur.max"] = dur["median"], dur["min"], dur["max"]
-    sched = dosing_schedule(study.adex)
-    out["txt.dose.start_times"] = sched["start_times"]
-    out["txt.dose.start_mg"] = sched["start_mg"]
-    out["txt.dose.main_times"] = sched["main_times"]
-    out["txt.dose.main_mg"] = sched["main_mg"]
-    out["txt.dose.main_from"] = sched["main_from"]
-    out["txt.dose.main_to"] = sched["last_day"]
-    has_ex = study.adex is not None
-    out["txt.interrupt.n"] = int((ex["n_interruptions"].fillna(0) > 0).sum()) if has_ex else None
-    out["txt.interrupt.ae_days"] = interruption_days_by_reason(study.adex, "adverse")
-    out["txt.interrupt.tube_days"] = interruption_days_by_reason(study.adex, "tube")
+    ex = exposure_summary(study, threshold=adherence_threshold)
+    out: dict[str, object] = {"exposure-horizon": horizon, "exposure-threshold": adherence_threshold}
+    out.update(_flow_values(study))
+    duration = summarise_continuous(ex["duration"])
+    out.update({f"exposure-dur-{stat}": duration[stat] for stat in ("median", "min", "max", "mean")})
+    schedule = dosing_schedule(study.adex)
+    out.update({f"schedule.{key}": value for key, value in schedule.items()})
+    out.update({"exposure-start-mg": schedule["start_mg"], "exposure-main-mg": schedule["main_mg"],
+                "exposure-main-from": schedule["main_from"]})
+    planned = (schedule["start_times"], schedule["start_mg"], schedule["main_times"], schedule["main_mg"])
+    # the full schedule: day 0 at the starting dose, days 1 .. horizon-1 at the main dose
+    out["exposure-full-dose"] = (None if None in planned
+                                 else planned[0] * planned[1] + planned[2] * planned[3] * (horizon - 1))
+    out["interrupt.ae_days"] = interruption_days_by_reason(study.adex, "adverse")
+    out["interrupt.tube_days"] = interruption_days_by_reason(study.adex, "tube")
+    dose = _dose_values(ex, adherence_threshold)
+    out.update(dose if study.adex is not None else dict.fromkeys(dose))
+    return out
+
+
+def _flow_values(study: Study) -> dict[str, object]:
+    """The patient flow's numbers (:func:`flow_counts`) and the completers' median duration."""
     flow = flow_counts(study)
+    out = {f"exposure-{key.replace('_', '-')}": flow[key]
+           for key in ("screened", "not_eligible", "treated", "ended_early", "completed")}
+    has_eot = "EOTREAS" in study.adsl
+    for reason, key in (("DISCHARGED FROM ICU", "discharged"), ("TRANSFERRED", "transferred"),
+                        ("DEATH", "death"), ("ADVERSE EVENT", "ae")):
+        out[f"exposure-eot-{key}"] = flow["eot"].get(reason, 0) if has_eot else None
     pop = itt(study)
-    if "EOTREAS" in pop and "TRTDURD" in pop:
-        done = pop.loc[pop["EOTREAS"].eq("COMPLETED"), "TRTDURD"]
-        out["txt.eot.horizon"] = float(done.median()) if not done.empty else None
-    for key, reason in (("discharged", "DISCHARGED FROM ICU"), ("transferred", "TRANSFERRED"),
-                        ("death", "DEATH"), ("ae", "ADVERSE EVENT")):
-        out[f"txt.eot.{key}"] = flow["eot"].get(reason, 0) if "EOTREAS" in pop else None
-    di = ex["dose_intensity"]
-    if has_ex:
-        below = di[di < ADHERENCE_THRESHOLD]
-        adherent = int((di >= ADHERENCE_THRESHOLD).sum())
-        cum = summarise_continuous(ex["cum_dose"])
-        out["txt.di.median"] = summarise_continuous(di)["median"]
-        out["txt.di.below80_n"] = int(below.size)
-        out["txt.di.below80_value"] = float(below.min()) if not below.empty else None
-        out["txt.adherence.n"] = adherent
-        out["txt.adherence.total"] = len(ex)
-        out["txt.adherence.pct"] = 100.0 * adherent / len(ex) if len(ex) else None
-        out["txt.cumdose.median"], out["txt.cumdose.min"], out["txt.cumdose.max"] = cum["median"], cum["min"], cum["max"]
-    for key in ("screened", "screened.results", "recruited"):
-        out[f"txt.screening.{key}"] = flow["screened"]
-    out["txt.screening.eligible"] = out["txt.screening.eligible.results"] = flow["eligible"]
+    done = pop.loc[pop["EOTREAS"].eq("COMPLETED"), "TRTDURD"] if has_eot and "TRTDURD" in pop else pd.Series()
+    out["eot.horizon"] = float(done.median()) if not done.empty else None
+    return out
+
+
+def _dose_values(ex: pd.DataFrame, threshold: float) -> dict[str, object]:
+    """Interruptions, dose intensity, adherence and cumulative dose from :func:`exposure_summary`."""
+    di, cum = summarise_continuous(ex["dose_intensity"]), summarise_continuous(ex["cum_dose"])
+    below = ex.loc[ex["dose_intensity"] < threshold, "dose_intensity"]
+    n_adherent = int(ex["adherent"].fillna(False).sum())
+    out = {f"exposure-di-{stat}": di[stat] for stat in ("median", "min", "max")}
+    out.update({f"exposure-cum-{stat}": cum[stat] for stat in ("median", "min", "max")})
+    out.update({
+        "exposure-n-int": int((ex["n_interruptions"].fillna(0) > 0).sum()),
+        "exposure-n-adherent": n_adherent,
+        "exposure-pct-adherent": 100 * n_adherent / len(ex) if len(ex) else None,
+        "exposure-n-below": len(below),
+        "exposure-below-value": float(below.min()) if len(below) else None,
+        "adherence.total": len(ex),
+    })
     return out

@@ -17,7 +17,7 @@ from .derive import itt_population
 from .io import Study
 
 __all__ = ["EPISODES", "itt_subjects", "icu_days", "summarise_days", "ecmo_courses", "swimmer_plot",
-           "claim_values"]
+           "page_values"]
 
 EPISODES = ("ICU", "IMV", "ECMO")
 """Episode types of ``adicu.csv``, outermost first."""
@@ -275,21 +275,45 @@ def ecmo_courses(days: pd.DataFrame, horizon: float = 28) -> pd.DataFrame:
                          "full": counts.index.to_numpy(float) >= horizon})
 
 
-def claim_values(study: Study, horizon: float = 28) -> dict[str, float | None]:
-    """Computed values for the ledger rows of the ICU-course page (``page == "icu-course"``)."""
-    out: dict[str, float | None] = {"txt.icu.horizon": horizon, "fig2.n": len(itt_subjects(study))}
+def page_values(study: Study, horizon: float = 28) -> dict[str, object]:
+    """Every number the ICU-course page (``icu-course``) quotes: days on the ICU, ventilated, on ECMO.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study folder.
+    horizon : float
+        The window, in days from the first dose.
+
+    Returns
+    -------
+    dict
+        ``icu-course-*`` names → values; also ``itt.n`` (the patients of Fig. 2) and
+        ``ecmo.<days|n>_<short|full>`` (the shortest course shorter than the window and the
+        courses covering it), values for the ledger. ``None`` without adicu.csv.
+    """
+    out: dict[str, object] = {"icu-course-horizon": horizon, "itt.n": len(itt_subjects(study))}
+    names = ["icu-course-n", "icu-course-ecmo-n", "icu-course-ecmo-text", "icu-course-full-icu",
+             "ecmo.days_short", "ecmo.n_short", "ecmo.days_full", "ecmo.n_full"]
+    names += [f"icu-course-{key}-{stat}" for key in ("icu", "imv") for stat in ("median", "min", "max")]
     if study.adicu is None:
-        return out
+        return out | dict.fromkeys(names)
     days = icu_days(study, horizon)
     summary = summarise_days(days)
-    for key, col in (("icu", "ICU"), ("imv", "IMV")):
-        for stat in ("median", "min", "max"):
-            out[f"txt.{key}.{stat}"] = float(summary.loc[col, stat])
-    out["txt.ecmo.n"] = int(summary.loc["ECMO", "n_any"])
+    out.update({f"icu-course-{key}-{stat}": summary.loc[col, stat]
+                for key, col in (("icu", "ICU"), ("imv", "IMV")) for stat in ("median", "min", "max")})
     courses = ecmo_courses(days, horizon)
+    parts = [f"over the whole {horizon:g} days (n = {r.n})" if r.full else f"over {r.days:g} days (n = {r.n})"
+             for r in courses.itertuples()]
     short, full = courses[~courses["full"]], courses[courses["full"]]
-    out["txt.ecmo.days_short"] = float(short["days"].iloc[0]) if len(short) else None
-    out["txt.ecmo.n_short"] = int(short["n"].iloc[0]) if len(short) else 0
-    out["txt.ecmo.days_full"] = float(horizon) if len(full) else None
-    out["txt.ecmo.n_full"] = int(full["n"].sum())
+    out.update({
+        "icu-course-n": len(days),
+        "icu-course-ecmo-n": int(summary.loc["ECMO", "n_any"]),
+        "icu-course-ecmo-text": " or ".join(parts) if parts else "(no ECMO course)",
+        "icu-course-full-icu": int((days["ICU"] >= horizon).sum()),
+        "ecmo.days_short": float(short["days"].iloc[0]) if len(short) else None,
+        "ecmo.n_short": int(short["n"].iloc[0]) if len(short) else 0,
+        "ecmo.days_full": float(horizon) if len(full) else None,
+        "ecmo.n_full": int(full["n"].sum()),
+    })
     return out

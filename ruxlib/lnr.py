@@ -10,6 +10,8 @@ patients with LNR at or above the median of the analysis set in "high".
 
 from __future__ import annotations
 
+import math
+
 import matplotlib.pyplot as plt
 import matplotlib.ticker as mticker
 import numpy as np
@@ -18,7 +20,7 @@ import pandas as pd
 from . import derive
 from .figures import km_plot
 from .io import Study
-from .stats import TestResult, wmw
+from .stats import TestResult, smallest_exact_p, wmw
 from .survival import km_by_group, logrank
 
 __all__ = [
@@ -33,7 +35,7 @@ __all__ = [
     "lnr_logrank",
     "lnr_plot",
     "lnr_km_plot",
-    "claim_values",
+    "page_values",
 ]
 
 SURVIVOR = "survivor"
@@ -242,44 +244,75 @@ def lnr_km_plot(study: Study, paramcd: str = "OS", **kwargs):
     return km_plot(curves, **kwargs)
 
 
-def claim_values(study: Study, horizon: float = 28) -> dict[str, float | None]:
-    """Computed values for the ledger rows of the LNR page (``page == "lnr"``)."""
-    out: dict[str, float | None] = {
-        "fig4.horizon": horizon,
-        "txt.lnr.died_day": horizon,
-        "txt.lnr.died_day.discussion": horizon + 1,
-        "txt.lnr.deceased_before_day.discussion": horizon + 1,
-    }
+def page_values(study: Study, horizon: float = 28) -> dict[str, object]:
+    """Every number the LNR page quotes: the analysis set, the median split, the WMW and log-rank tests.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study folder.
+    horizon : float
+        Day of the survivor / non-survivor status.
+
+    Returns
+    -------
+    dict
+        ``lnr-*`` names → values; also ``horizon.after`` (the first day after the horizon, the
+        Discussion's "day 29") and ``nonsurv.all_low`` (the number of non-survivors when all
+        are in the low group, else None), values for the ledger. The split and the tests are
+        ``None`` without adtte.csv or with fewer than two evaluable patients; a test that
+        its groups cannot support (no survivor, one LNR group) is ``None``.
+    """
     table = lnr_analysis_set(study)
-    out["fig4.n_evaluable"] = int(table["LNRFL"].eq("Y").sum())
-    out["fig4.n_excluded"] = int(table["LNREXCL"].ne("").sum())
-    out["txt.lnr.excluded.discussion"] = out["fig4.n_excluded"]
-    out["fig4.n_missing"] = int((table["LNREXCL"].eq("") & table["LNRBL"].isna()).sum())
-    groups = lnr_groups(study, horizon) if study.adtte is not None else None
+    excluded = lnr_exclusions(study)
+    reasons = [f"{r.USUBJID} ({r.REASON})" for r in excluded.itertuples()]
+    out: dict[str, object] = {
+        "lnr-horizon": horizon, "horizon.after": horizon + 1,
+        "lnr-efficiency": 100 * 2 / np.pi,  # share of information kept by a median split
+        "lnr-n-itt": len(table), "lnr-n-evaluable": int(table["LNRFL"].eq("Y").sum()),
+        "lnr-n-excluded": int(table["LNREXCL"].ne("").sum()),
+        "lnr-n-missing": int((table["LNREXCL"].eq("") & table["LNRBL"].isna()).sum()),
+        "lnr-excl-text": ", ".join(reasons) if reasons else "nobody",
+    }
+    names = ["lnr-median", "lnr-n-surv", "lnr-n-nonsurv", "lnr-nonsurv-low", "lnr-n-at-median", "lnr-n-high",
+             "lnr-n-low", "nonsurv.all_low", "lnr-wmw-p", "lnr-min-p", "lnr-min-p-num", "lnr-n-splits",
+             "lnr-logrank-chisq", "lnr-logrank-df", "lnr-logrank-p", "lnr-logrank-chisq-alt", "lnr-logrank-p-alt"]
+    out.update(dict.fromkeys(names))
+    if study.adtte is None or out["lnr-n-evaluable"] < 2:
+        return out
+    out.update(_split_values(study, horizon))
+    out.update(_test_values(study, horizon, out["lnr-n-surv"], out["lnr-n-nonsurv"]))
+    return out
+
+
+def _split_values(study: Study, horizon: float) -> dict[str, object]:
+    """The median and the counts of the median split by day-``horizon`` status."""
+    groups = lnr_groups(study, horizon=horizon)
     median = lnr_median(study)
-    median = None if np.isnan(median) else median
-    for key in ("abs.lnr.median", "txt.lnr.median", "txt.lnr.median.discussion",
-                "txt.lnr.median.discussion2", "txt.lnr.median.discussion3"):
-        out[key] = median
-    if groups is not None:
-        non = groups["status"].eq(NON_SURVIVOR)
-        out["fig4.n_surv"] = int(groups["status"].eq(SURVIVOR).sum())
-        out["fig4.n_nonsurv"] = int(non.sum())
-        # "all three patients who died before day 28 showed reduced LNR":
-        # the count is of non-survivors, all of whom are below the median
-        dead_low = int((non & groups["group"].eq("low")).sum())
-        n_dead = int(non.sum())
-        out["txt.lnr.died_n"] = n_dead if dead_low == n_dead else None
-        out["txt.lnr.died_n.discussion"] = out["txt.lnr.died_n"]
+    non = groups["status"].eq(NON_SURVIVOR)
+    n_non, non_low = int(non.sum()), int((non & groups["group"].eq("low")).sum())
+    return {
+        "lnr-median": median, "lnr-n-surv": int(groups["status"].eq(SURVIVOR).sum()),
+        "lnr-n-nonsurv": n_non, "lnr-nonsurv-low": non_low,
+        "lnr-n-at-median": int(np.isclose(groups["LNRBL"], median).sum()),
+        "lnr-n-high": int(groups["group"].eq("high").sum()), "lnr-n-low": int(groups["group"].eq("low").sum()),
+        # "all three patients who died before day 28 showed reduced LNR"
+        "nonsurv.all_low": n_non if non_low == n_non else None,
+    }
+
+
+def _test_values(study: Study, horizon: float, n_surv: int, n_nonsurv: int) -> dict[str, object]:
+    """The exact WMW test, its smallest attainable p and the log-rank tests (both ties rules)."""
+    out: dict[str, object] = {}
+    if n_surv and n_nonsurv:
+        out = {"lnr-wmw-p": lnr_wmw(study, horizon).pvalue, "lnr-min-p": smallest_exact_p(n_surv, n_nonsurv),
+               "lnr-min-p-num": 2, "lnr-n-splits": math.comb(n_surv + n_nonsurv, n_nonsurv)}
+    for suffix, at_median in (("", "high"), ("-alt", "low")):
         try:
-            out["fig4.p"] = float(lnr_wmw(study, horizon).pvalue)
+            lr = lnr_logrank(study, at_median=at_median)
         except ValueError:
-            out["fig4.p"] = None
-        try:
-            lr = lnr_logrank(study)
-            out["txt.logrank.p"] = float(lr.pvalue)
-            out["txt.logrank.chisq"] = float(lr.statistic)
-            out["txt.logrank.df"] = int(lr.df)
-        except ValueError:
-            out["txt.logrank.p"] = out["txt.logrank.chisq"] = out["txt.logrank.df"] = None
+            continue
+        out.update({f"lnr-logrank-chisq{suffix}": lr.statistic, f"lnr-logrank-p{suffix}": lr.pvalue})
+        if not suffix:
+            out["lnr-logrank-df"] = lr.df
     return out

@@ -23,12 +23,11 @@ import pandas as pd
 from scipy import stats
 
 from .derive import derive_var_d28out, event_indicator, itt_population
-from .stats import TestResult
+from .stats import TestResult, clopper_pearson
 
 __all__ = [
     "CONF_TYPES",
     "SurvivalStatus",
-    "claim_values",
     "event_indicator",
     "itt_adtte",
     "km_by_group",
@@ -36,6 +35,7 @@ __all__ = [
     "km_table",
     "logrank",
     "n_at_risk",
+    "page_values",
     "split_groups",
     "status_at",
     "survival_at",
@@ -451,56 +451,35 @@ def itt_adtte(study) -> pd.DataFrame:
     return study.adtte[study.adtte["USUBJID"].isin(set(itt))]
 
 
-def claim_values(study, claims: pd.DataFrame | None = None, horizon: float = 28,
-                 alpha: float = 0.05, conf_type: str = "log-log") -> dict[str, float | None]:
-    """Computed values for the ledger rows of the Kaplan-Meier page (``page == "km-survival"``).
-
-    Ids are matched by their parts, so rows the ledger adds later in the same
-    pattern are covered: ``*.os28.alive*`` alive at the horizon, ``*.os28.pct*``
-    100 × KM S(horizon), ``*.os28.n*`` / ``abs.n`` / ``fig1.n`` / ``*.itt.n*``
-    the ITT N, ``*.day*`` / ``*horizon*`` the horizon, ``ctx.fig1.ci_level``
-    100 (1 - alpha).
+def page_values(study, horizon: float = 28, alpha: float = 0.05, conf_type: str = "log-log") -> dict[str, object]:
+    """Every number the survival page (``km-survival``) quotes: day-``horizon`` status and Kaplan-Meier.
 
     Parameters
     ----------
     study : ruxlib.io.Study
-    claims : pandas.DataFrame, optional
-        The ledger; default :func:`ruxlib.claims.load_claims` if the file
-        exists (otherwise only the canonical ids are returned).
     horizon, alpha, conf_type
-        As in :func:`km_table`.
+        As in :func:`km_table` and :func:`status_at`.
 
     Returns
     -------
     dict
-        Claim id -> computed number.
+        ``km-survival-*`` names → values: the analysis set N, deaths, alive and censored before
+        the horizon, the Kaplan-Meier S(horizon) and its limits (in %), alive / N and its
+        Clopper-Pearson limits (in %). ``None`` for what needs ``OS`` in adtte.csv when it is absent.
     """
-    itt = itt_population(study.adsl)
-    base: dict[str, float | None] = {"n": len(itt), "day": horizon, "ci": 100 * (1 - alpha),
-                                     "alive": None, "pct": None}
-    if study.adtte is not None and (study.adtte["PARAMCD"] == "OS").any():
-        base["alive"] = status_at(itt, horizon).alive
-        base["pct"] = 100 * float(survival_at(km_table(itt_adtte(study), "OS", conf_type, alpha), horizon)["surv"])
-    if claims is None:
-        from .claims import default_path, load_claims
-
-        claims = load_claims() if default_path().exists() else None
-    if claims is None:
-        ids = ["abs.n", "fig1.n", "txt.os28.alive", "txt.os28.pct", "txt.os28.n", "txt.os28.day",
-               "fig1.horizon", "ctx.fig1.ci_level"]
-    else:
-        ids = claims.loc[claims["page"].eq("km-survival"), "id"].tolist() if "page" in claims else []
-    out: dict[str, float | None] = {}
-    for cid in ids:
-        parts = cid.split(".")
-        if "alive" in parts:
-            out[cid] = base["alive"]
-        elif "pct" in parts:
-            out[cid] = base["pct"]
-        elif "ci_level" in parts:
-            out[cid] = base["ci"]
-        elif parts[-1] == "n" or ("n" in parts[1:] and ("os28" in parts or "itt" in parts)):
-            out[cid] = base["n"]
-        elif any(p in ("day", "horizon", "primary_day") for p in parts):
-            out[cid] = base["day"]
+    out: dict[str, object] = {"km-survival-level": 100 * (1 - alpha), "km-survival-horizon": horizon}
+    names = ("n", "dead", "alive", "cens-before", "s", "lower", "upper", "alive-pct", "cp-lower", "cp-upper")
+    out.update({f"km-survival-{name}": None for name in names})
+    adtte = itt_adtte(study) if study.adtte is not None else None
+    if adtte is None or not adtte["PARAMCD"].eq("OS").any():
+        return out
+    status = status_at(itt_population(study.adsl), horizon=horizon)
+    at = survival_at(km_table(adtte, "OS", conf_type=conf_type, alpha=alpha), horizon)
+    out.update({"km-survival-n": status.n, "km-survival-dead": status.dead, "km-survival-alive": status.alive,
+                "km-survival-cens-before": status.censored_before, "km-survival-s": 100 * float(at["surv"]),
+                "km-survival-lower": 100 * float(at["lower"]), "km-survival-upper": 100 * float(at["upper"])})
+    if status.n:
+        cp = clopper_pearson(status.alive, status.n, alpha=alpha)
+        out.update({"km-survival-alive-pct": 100 * status.alive / status.n,
+                    "km-survival-cp-lower": 100 * cp.lower, "km-survival-cp-upper": 100 * cp.upper})
     return out

@@ -21,7 +21,7 @@ from .io import Study
 from .stats import TestResult, wmw
 
 __all__ = ["POOR", "GOOD", "TimeToStart", "ventpred_groups", "time_to_start", "time_to_start_plot",
-           "claim_values"]
+           "page_values"]
 
 POOR = "Dead or ventilated on ICU"
 GOOD = "On acute care"
@@ -184,20 +184,35 @@ def time_to_start_plot(result: TimeToStart, seed: int = 0):
     return fig
 
 
-def claim_values(study: Study, horizon: float = 28) -> dict[str, float | None]:
-    """Computed values for the ledger rows of the time-to-start page (``page == "time-to-start"``)."""
-    out: dict[str, float | None] = {
-        "txt.tts.horizon": horizon,
-        "txt.tts.horizon2": horizon,
-        "txt.tts.horizon.discussion": horizon,
-    }
+def page_values(study: Study, horizon: float = 28) -> dict[str, object]:
+    """Every number the time-to-start page quotes: the two outcome groups and their WMW tests.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study folder.
+    horizon : float
+        Day of the outcome status (``D28STAT``), kept as ``horizon.day`` for the ledger.
+
+    Returns
+    -------
+    dict
+        ``time-to-start-*`` names → values, ``None`` when :func:`time_to_start` cannot run
+        (a column missing, a group empty).
+    """
+    out: dict[str, object] = {"horizon.day": horizon}
+    names = ("n-poor", "n-good", "n-other", "median-poor", "median-good", "mean-poor", "mean-good",
+             "diff-median", "diff-mean", "p-normal", "p-exact", "p-compare")
     try:
-        res = time_to_start(study)
+        result = time_to_start(study)
     except ValueError:
-        return out
-    out["txt.tts.more_than"] = res.diff_mean
-    out["txt.tts.diff_median"] = res.diff_median
-    out["txt.tts.diff_mean"] = res.diff_mean
-    out["txt.tts.p"] = float(res.normal.pvalue)
-    out["txt.tts.p.discussion"] = float(res.normal.pvalue)
-    return out
+        return out | {f"time-to-start-{name}": None for name in names}
+    s = result.summary
+    pn, pe = float(result.normal.pvalue), float(result.exact.pvalue)
+    side = ("on opposite sides of 0.05, so whether this comparison is 'significant' depends on "
+            "which p value is reported" if (pn < 0.05) != (pe < 0.05) else "on the same side of 0.05")
+    values = (int(s.loc[POOR, "n"]), int(s.loc[GOOD, "n"]), len(itt_population(study.adsl)) - int(s["n"].sum()),
+              s.loc[POOR, "median"], s.loc[GOOD, "median"], s.loc[POOR, "mean"], s.loc[GOOD, "mean"],
+              result.diff_median, result.diff_mean, pn, pe,
+              f"the exact p is {'larger' if pe > pn else 'smaller'} than the approximation, {side}")
+    return out | {f"time-to-start-{name}": value for name, value in zip(names, values, strict=True)}

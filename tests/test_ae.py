@@ -2,7 +2,6 @@
 
 import math
 
-import pandas as pd
 import pytest
 from studyfolder import write_study
 
@@ -70,19 +69,13 @@ def test_ae_table_gt_omits_ferritin_footnote_above_grade_3(tmp_path):
     assert "Investigations-other" not in html and "Reconstructed data" not in html
 
 
-def test_claim_values_reads_the_term_from_the_ledger(tmp_path):
+def test_page_values_give_every_table_cell_by_term(tmp_path):
     study = write_study(tmp_path / "s", adsl=ADSL, adae=ADAE)
-    ledger = pd.DataFrame(
-        {
-            "id": ["t2.sepsis.n", "t2.sepsis.pct", "t2.a.cum", "t2.missing.n", "t2.missing.pct"],
-            "quantity": ["Sepsis: N patients", "Sepsis: % of ITT N", "Alpha: cumulative frequency (N)",
-                         "Pneumonia: N patients", "Pneumonia: % of ITT N"],
-            "note": ["AEDECOD = 'Sepsis'", "", "AEDECOD = 'Alpha'", "", ""],
-        }
-    )
-    v = ae.claim_values(study, ledger)
-    assert v["t2.sepsis.n"] == 2 and v["t2.sepsis.pct"] == pytest.approx(50.0)
-    assert v["t2.a.cum"] == 3
-    assert v["t2.missing.n"] == 0 and v["t2.missing.pct"] == 0.0
-    assert all(x is None for x in ae.claim_values(write_study(tmp_path / "n", adsl=ADSL), ledger).values())
-    assert not math.isnan(v["t2.sepsis.n"])
+    v = ae.page_values(study)
+    assert v["ae.Sepsis.n"] == 2 and v["ae.Sepsis.pct"] == pytest.approx(50.0)
+    assert v["ae.Alpha.cum"] == 3
+    assert "ae.Pneumonia.n" not in v
+    assert (v["adverse-events-top-term"], v["adverse-events-top-n"]) == ("Sepsis", 2)
+    without = ae.page_values(write_study(tmp_path / "n", adsl=ADSL))
+    assert without["adverse-events-n-rows"] is None and without["adverse-events-n-terms"] is None
+    assert not math.isnan(v["ae.Sepsis.n"])

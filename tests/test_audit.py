@@ -60,12 +60,14 @@ def write_folder(folder):
     return folder
 
 
-def write_ledger(path, rows):
-    # page labels as in the shipped ledger (page functions select their rows by page)
-    pages = load_claims().set_index("id")["page"]
+def write_ledger(path, rows, values=None):
+    # page labels and values as in the shipped ledger unless ``values`` gives them
+    shipped = load_claims().set_index("id")
+    values = values or {}
     df = pd.DataFrame(
         [{"id": i, "source": "test", "quantity": i, "reported": rep, "decimals": d, "status": s,
-          "note": "", "page": pages.get(i, "test")} for i, rep, d, s in rows])
+          "note": "", "page": shipped["page"].get(i, "test"), "value": values.get(i, shipped["value"].get(i, ""))}
+         for i, rep, d, s in rows])
     df.to_csv(path, index=False)
     return path
 
@@ -104,48 +106,45 @@ def test_a_wrong_claim_fails_the_audit(tmp_path):
     assert "1 claim(s) marked reproduced are not reproduced" in text
 
 
-def test_claim_without_library_function_is_not_ok_with_reason(tmp_path):
+def test_claim_without_value_is_not_ok_with_reason(tmp_path):
     data = write_folder(tmp_path / "study")
     ledger = write_ledger(tmp_path / "claims.csv", [("txt.unknown.thing", "1", 0, "reproduced")])
-    table = audit.audit(data, load_claims(ledger))
-    row = table.iloc[0]
+    row = audit.audit(data, load_claims(ledger)).iloc[0]
     assert row["computed"] is None and row["ok"] is False
-    assert "no library function yet" in row["reason"]
+    assert "no value named" in row["reason"]
 
 
 def test_missing_optional_dataset_gives_a_reason_not_a_crash(tmp_path):
     data = write_folder(tmp_path / "study")
     ledger = write_ledger(tmp_path / "claims.csv", [("t2.dialysis.n", "3", 0, "reproduced")])
-    table = audit.audit(data, load_claims(ledger))
-    assert table.iloc[0]["ok"] is False
-    assert table.iloc[0]["reason"]
+    row = audit.audit(data, load_claims(ledger)).iloc[0]
+    assert row["ok"] is False
+    assert "not computable" in row["reason"]
 
 
-def test_registry_is_extensible(tmp_path, monkeypatch):
-    monkeypatch.setattr(audit, "PROVIDERS", list(audit.PROVIDERS))
-
-    @audit.provider("demo", "txt.demo.*")
-    def _demo(study, ctx):
-        return {"txt.demo.n": study.n}
-
+def test_a_claim_takes_any_value_an_entry_point_returns(tmp_path):
     data = write_folder(tmp_path / "study")
-    ledger = write_ledger(tmp_path / "claims.csv", [("txt.demo.n", "4", 0, "reproduced")])
-    table = audit.audit(data, load_claims(ledger))
-    assert bool(table.iloc[0]["ok"]) and table.iloc[0]["computed"] == 4
+    ledger = write_ledger(tmp_path / "claims.csv", [("txt.demo.n", "4", 0, "reproduced")],
+                          values={"txt.demo.n": "km-survival:km-survival-n"})
+    row = audit.audit(data, load_claims(ledger)).iloc[0]
+    assert bool(row["ok"]) and row["computed"] == 4
 
 
-def test_inequality_claims_are_compared_as_inequalities(tmp_path, monkeypatch):
-    monkeypatch.setattr(audit, "PROVIDERS", list(audit.PROVIDERS))
-
-    @audit.provider("demo", "txt.demo.*")
-    def _demo(study, ctx):
-        return {"txt.demo.p": 2 / 364, "txt.demo.q": 4 / 364}
-
+def test_inequality_claims_are_compared_as_inequalities(tmp_path):
+    # A dies on day 10 of 4: the Kaplan-Meier S(28) is 0.75; "< 0.8" holds, "< 0.7" does not
     data = write_folder(tmp_path / "study")
-    ledger = write_ledger(tmp_path / "claims.csv", [("txt.demo.p", "< 0.01", 2, "reproduced"),
-                                                    ("txt.demo.q", "< 0.01", 2, "reproduced")])
+    ledger = write_ledger(tmp_path / "claims.csv", [("txt.demo.p", "< 80", 0, "reproduced"),
+                                                    ("txt.demo.q", "< 70", 0, "reproduced")],
+                          values={"txt.demo.p": "km-survival:km-survival-s", "txt.demo.q": "km-survival:km-survival-s"})
     table = audit.audit(data, load_claims(ledger))
     assert table["ok"].tolist() == [True, False]
+
+
+def test_summary_says_matches_are_by_construction_on_the_reconstruction(tmp_path):
+    data = write_folder(tmp_path / "study")
+    table = audit.audit(data, load_claims(write_ledger(tmp_path / "claims.csv", LEDGER)))
+    assert "by construction" in audit.summary(table, publication=True)
+    assert "by construction" not in audit.summary(table, publication=False)
 
 
 # --------------------------------------------------------------------------- the shipped data
@@ -169,6 +168,12 @@ def test_published_number_is_reproduced_by_shipped_data(shipped_audit, claim_id)
     assert row["ok"], f"{claim_id}: printed {row['reported']}, computed {row['computed']} ({row['reason']})"
 
 
-def test_every_reproduced_claim_has_a_provider():
-    uncovered = [i for i in _REPRODUCED if not any(p.covers(i) for p in audit.PROVIDERS)]
-    assert uncovered == []
+def test_every_reproduced_claim_names_a_value_of_its_own_page():
+    rows = _LEDGER[_LEDGER["status"] == "reproduced"]
+    assert rows["value"].ne("").all(), rows.loc[rows["value"].eq(""), "id"].tolist()
+    assert (rows["value"].str.partition(":")[0] == rows["page"]).all()
+
+
+def test_every_reproduced_claim_value_resolves_on_the_shipped_data(shipped_audit):
+    rows = shipped_audit.loc[_REPRODUCED]
+    assert rows["computed"].notna().all(), rows.loc[rows["computed"].isna(), "reason"].to_dict()

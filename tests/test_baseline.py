@@ -2,7 +2,6 @@
 
 import math
 
-import pandas as pd
 import pytest
 from studyfolder import write_study
 
@@ -139,21 +138,14 @@ def test_table1_gt_formats_like_the_paper_and_flags_reconstructed_data(tmp_path)
     assert "Reconstructed data" not in baseline.table1_gt(plain).as_raw_html()
 
 
-def test_claim_values_maps_ledger_ids(tmp_path):
+def test_page_values_give_table1_sex_and_risk_factors(tmp_path):
     admh = [{"USUBJID": "S1", "MHCAT": "Diabetes"}, {"USUBJID": "S2", "MHCAT": "Diabetes"}]
     study = write_study(tmp_path / "s", adsl=ADSL, admh=admh)
-    ledger = pd.DataFrame(
-        {
-            "id": ["t1.rf.diabetes.pts", "t1.rf.diabetes.n", "t1.rf.dnr.pts"],
-            "quantity": ["Diabetes: N patients", "Diabetes: N risk factors", "DNR status: N patients"],
-            "note": ["admh MHCAT = 'Diabetes'", "", ""],
-        }
-    )
-    v = baseline.claim_values(study, ledger)
-    assert v["t1.age.mean"] == pytest.approx(45.0)
-    assert v["t1.sex.f"] == 1 and v["t1.sex.m_pct"] == pytest.approx(75.0)
-    assert v["t1.rf.diabetes.pts"] == 2 and v["t1.rf.diabetes.n"] == 2
-    assert v["t1.rf.dnr.pts"] == 0
+    v = baseline.page_values(study)
+    assert v["table1.age.mean"] == pytest.approx(45.0)
+    assert v["baseline-n-female"] == 1 and v["baseline-pct-male"] == pytest.approx(75.0)
+    assert v["risk.Diabetes.pts"] == 2 and v["risk.Diabetes.n"] == 2
+    assert v["baseline-pf-n"] is None  # no advs.csv
 
 
 def test_baseline_values_and_dotplot_mark_mean_median_and_reference(tmp_path):

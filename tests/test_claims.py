@@ -53,8 +53,9 @@ def test_chi_square_p_rounds_to_printed_value():
     assert claims.matches("0.05", 2, 0.04828)
 
 
-def _ledger(tmp_path, rows):
-    df = pd.DataFrame(rows, columns=list(claims.COLUMNS) + ["page"])
+def _ledger(tmp_path, rows, value=""):
+    columns = [c for c in claims.COLUMNS if c != "value"] + ["page"]
+    df = pd.DataFrame(rows, columns=columns).assign(value=value)
     path = tmp_path / "claims.csv"
     df.to_csv(path, index=False)
     return path
@@ -68,6 +69,12 @@ def test_load_claims_rejects_bad_status_and_duplicate_ids(tmp_path):
     with pytest.raises(ValueError, match="status must be one of") as e:
         claims.load_claims(path)
     assert "ids repeat: a.b" in str(e.value)
+
+
+def test_load_claims_rejects_a_value_that_names_no_page(tmp_path):
+    path = _ledger(tmp_path, [["a.b", "Table 1", "q", "1", 0, "reproduced", "", "p"]], value="no-colon")
+    with pytest.raises(ValueError, match="value must be page-label:name"):
+        claims.load_claims(path)
 
 
 def test_compare_table_selects_by_page_or_prefix(tmp_path):

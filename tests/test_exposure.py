@@ -126,13 +126,15 @@ def test_dosing_schedule_reads_the_protocol_from_expldos():
                      "main_from": 2.0, "last_day": 28.0}
 
 
-def test_claim_values_interruption_days_by_reason(tmp_path):
+def test_page_values_interruption_days_by_reason(tmp_path):
     adex = bid_rows("A", 10, missed=(3, 3.5, 4, 4.5, 5), reason="NO GASTRIC TUBE")
     adex += bid_rows("B", 12, missed=tuple(k / 2 for k in range(4, 20)), reason="ADVERSE EVENT")
     adsl = [{"USUBJID": "A", "AGE": 50, "SEX": "M", "TRTDURD": 10},
             {"USUBJID": "B", "AGE": 50, "SEX": "M", "TRTDURD": 12}]
-    v = exposure.claim_values(write_study(tmp_path / "s", adsl=adsl, adex=adex))
-    assert v["txt.interrupt.n"] == 2
-    assert v["txt.interrupt.tube_days"] == pytest.approx(2.5)
-    assert v["txt.interrupt.ae_days"] == pytest.approx(8.0)  # missed 2 .. 9.5, resumed 10
-    assert v["txt.trtdur.median"] == pytest.approx(11.0)
+    v = exposure.page_values(write_study(tmp_path / "s", adsl=adsl, adex=adex))
+    assert v["exposure-n-int"] == 2
+    assert v["interrupt.tube_days"] == pytest.approx(2.5)
+    assert v["interrupt.ae_days"] == pytest.approx(8.0)  # missed 2 .. 9.5, resumed 10
+    assert v["exposure-dur-median"] == pytest.approx(11.0)
+    without = exposure.page_values(write_study(tmp_path / "n", adsl=adsl))
+    assert without["exposure-di-median"] is None and without["exposure-full-dose"] is None

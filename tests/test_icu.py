@@ -116,16 +116,16 @@ def test_itt_subjects_follow_ittfl(study):
     assert isinstance(icu.itt_subjects(study), pd.Index)
 
 
-def test_ecmo_courses_and_claim_values(study):
+def test_ecmo_courses_and_page_values(study):
     # ECMO: A has 10 days (horizon 28) -> one short course, no full course
-    values = icu.claim_values(study)
-    assert values["txt.ecmo.n"] == 1
-    assert values["txt.ecmo.days_short"] == 10.0
-    assert values["txt.ecmo.n_short"] == 1
-    assert values["txt.ecmo.n_full"] == 0
-    assert values["txt.icu.median"] == 6.0
-    assert values["txt.imv.max"] == 14.0
-    assert values["fig2.n"] == 3
+    values = icu.page_values(study)
+    assert values["icu-course-ecmo-n"] == 1
+    assert values["ecmo.days_short"] == 10.0
+    assert values["ecmo.n_short"] == 1
+    assert values["ecmo.n_full"] == 0
+    assert values["icu-course-icu-median"] == 6.0
+    assert values["icu-course-imv-max"] == 14.0
+    assert values["itt.n"] == 3
     # with horizon 10, A's ECMO (day 1 to 11) covers 9 of 10 days: still not full
     courses = icu.ecmo_courses(icu.icu_days(study, 10), 10)
     assert courses.to_dict("records") == [{"days": 9.0, "n": 1, "full": False}]
@@ -137,7 +137,7 @@ def test_ecmo_over_whole_window_is_a_full_course(tmp_path):
         adsl="USUBJID,AGE,SEX\nA,50,M\nB,60,F\nC,70,M",
         adicu="USUBJID,PARAMCD,ASTDY,AENDY\nA,ECMO,-2,30\nB,ECMO,0,28\nC,ECMO,3,13",
     )
-    values = icu.claim_values(io.load_study(folder))
-    assert values["txt.ecmo.n"] == 3
-    assert (values["txt.ecmo.days_short"], values["txt.ecmo.n_short"]) == (10.0, 1)
-    assert (values["txt.ecmo.days_full"], values["txt.ecmo.n_full"]) == (28.0, 2)
+    values = icu.page_values(io.load_study(folder))
+    assert values["icu-course-ecmo-n"] == 3
+    assert (values["ecmo.days_short"], values["ecmo.n_short"]) == (10.0, 1)
+    assert (values["ecmo.days_full"], values["ecmo.n_full"]) == (28.0, 2)

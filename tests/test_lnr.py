@@ -106,16 +106,16 @@ def test_logrank_high_vs_low_hand_computed(study):
     assert res.pvalue == pytest.approx(0.019119, abs=1e-5)
 
 
-def test_claim_values_counts(study):
-    values = lnr.claim_values(study)
-    assert values["fig4.n_evaluable"] == 7
-    assert values["fig4.n_excluded"] == 1
-    assert values["fig4.n_missing"] == 1
-    assert values["fig4.n_surv"] == 5
-    assert values["fig4.n_nonsurv"] == 2
-    assert values["txt.lnr.median"] == pytest.approx(0.05)
-    assert values["txt.lnr.died_n"] == 2  # both deaths are below the median
-    assert values["txt.logrank.df"] == 1
+def test_page_values_counts(study):
+    values = lnr.page_values(study)
+    assert values["lnr-n-evaluable"] == 7
+    assert values["lnr-n-excluded"] == 1
+    assert values["lnr-n-missing"] == 1
+    assert values["lnr-n-surv"] == 5
+    assert values["lnr-n-nonsurv"] == 2
+    assert values["lnr-median"] == pytest.approx(0.05)
+    assert values["nonsurv.all_low"] == 2  # both deaths are below the median
+    assert values["lnr-logrank-df"] == 1
 
 
 def test_missing_lnr_columns_mean_nobody_is_evaluable(tmp_path):

@@ -343,23 +343,18 @@ def test_status_at_counts_deaths_on_or_before_the_horizon():
         horizon=28, n=5, dead=2, alive=3, censored_before=1)
 
 
-def test_claim_values_for_16_patients_3_deaths_before_day_28(tmp_path):
+def test_page_values_for_16_patients_3_deaths_before_day_28(tmp_path):
     from ruxlib import io
 
     times = [6, 13, 22] + [90] * 13
     status = [1, 1, 1] + [0] * 13
     study = io.load_study(write_study(tmp_path / "study", times, status))
-    ledger = pd.DataFrame({
-        "id": ["abs.n", "txt.os28.alive", "txt.os28.pct", "txt.os28.n.intro", "fig1.horizon",
-               "txt.design.primary_day", "ctx.fig1.ci_level", "t1.age.mean"],
-        "page": ["km-survival"] * 7 + ["baseline"],
-    })
-    values = survival.claim_values(study, claims=ledger)
-    assert values == {
-        "abs.n": 16, "txt.os28.alive": 13, "txt.os28.pct": pytest.approx(100 * 13 / 16),
-        "txt.os28.n.intro": 16, "fig1.horizon": 28, "txt.design.primary_day": 28,
-        "ctx.fig1.ci_level": pytest.approx(95.0),
-    }
+    values = survival.page_values(study)
+    assert values["km-survival-n"] == 16 and values["km-survival-alive"] == 13
+    assert values["km-survival-dead"] == 3 and values["km-survival-cens-before"] == 0
+    assert values["km-survival-s"] == pytest.approx(100 * 13 / 16)
+    assert values["km-survival-alive-pct"] == pytest.approx(100 * 13 / 16)
+    assert values["km-survival-horizon"] == 28 and values["km-survival-level"] == pytest.approx(95.0)
 
 
 def test_itt_adtte_keeps_only_itt_subjects(tmp_path):

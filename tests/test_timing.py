@@ -61,11 +61,17 @@ def test_wmw_normal_and_exact_side_by_side(study):
     assert res.tests()["pvalue"].tolist() == pytest.approx([res.normal.pvalue, 0.1])
 
 
-def test_claim_values_name_the_ledger_rows(study):
-    values = timing.claim_values(study)
-    assert values["txt.tts.diff_median"] == pytest.approx(1.5)
-    assert values["txt.tts.p"] == pytest.approx(0.076523, abs=1e-5)
-    assert values["txt.tts.horizon"] == 28
+def test_page_values(study):
+    values = timing.page_values(study)
+    assert values["time-to-start-diff-median"] == pytest.approx(1.5)
+    assert values["time-to-start-p-normal"] == pytest.approx(0.076523, abs=1e-5)
+    assert values["horizon.day"] == 28
+
+
+def test_page_values_without_a_group_are_none(tmp_path):
+    folder = write_study(tmp_path / "s", adsl="USUBJID,AGE,SEX,VENTPRED,D28STAT\nA,50,M,1,DEAD")
+    values = timing.page_values(io.load_study(folder))
+    assert values["time-to-start-p-normal"] is None and values["horizon.day"] == 28
 
 
 def test_empty_group_is_a_clear_error(tmp_path):
