@@ -32,9 +32,9 @@ from .io import load_study
 from .outdir import OutputError, Replacement, check_target, clear, mark
 from .params import ParamError
 from .params import parse as parse_params
+from .paths import REPO
 from .publish import publish
 
-REPO = Path(__file__).resolve().parent.parent
 STATUS_PAGE = "book/status"
 
 

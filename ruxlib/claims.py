@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .paths import LEDGER
 from .printed import Printed, round_half_away
 
 __all__ = [
@@ -41,7 +42,7 @@ _VALUE = re.compile(r"^[a-z0-9-]+:.+$")
 
 def default_path() -> Path:
     """Path of the ledger shipped with the repository (``data/published/claims.csv``)."""
-    return Path(__file__).resolve().parent.parent / "data" / "published" / "claims.csv"
+    return LEDGER
 
 
 def load_claims(path: str | Path | None = None) -> pd.DataFrame:

@@ -11,9 +11,7 @@ import sys
 from pathlib import Path
 
 from .io import DataError, check_study, coverage
-
-REPO = Path(__file__).resolve().parent.parent
-DEFAULT_DATA = REPO / "data"
+from .paths import DATA as DEFAULT_DATA
 
 
 def _plural(n: int, word: str) -> str:

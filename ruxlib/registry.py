@@ -30,6 +30,8 @@ import yaml
 from jsonschema import Draft202012Validator
 from scipy import stats
 
+from .paths import REGISTRY
+
 __all__ = [
     "REGISTRY_DIR",
     "RegistryError",
@@ -48,7 +50,7 @@ __all__ = [
     "forest_plot",
 ]
 
-REGISTRY_DIR = Path(__file__).resolve().parents[1] / "data" / "registry"
+REGISTRY_DIR = REGISTRY
 """Folder of the shipped registry records and their schema."""
 
 ORDER = ("NCT04359290", "NCT04334044", "NCT04377620", "NCT04362137")
