@@ -28,8 +28,17 @@ def literal(value) -> str:
     return _PUNCT.sub(r"\\\1", " ".join(str(value).split()))
 
 
-def banner(study: Study) -> None:
-    """Show a note saying which study folder the page runs on, and warn if reconstructed."""
+def banner_text(study: Study, uses: tuple[str, ...] | None = None) -> str:
+    """The banner's MyST: which study folder, whether reconstructed, and what ``check`` warned.
+
+    Parameters
+    ----------
+    study : Study
+        The loaded study folder.
+    uses : tuple of str, optional
+        Datasets the page reads (``("adtte",)``); only their warnings (and those about
+        ``adsl`` and ``study.yml``) are shown. Default: every warning.
+    """
     if study.reconstructed:
         text = (
             "```{admonition} Reconstructed data\n:class: warning\n"
@@ -42,7 +51,21 @@ def banner(study: Study) -> None:
             "```{admonition} Study folder\n:class: note\n"
             f"This page runs on **{literal(study.title)}** ({study.n} subjects).\n```"
         )
-    display(Markdown(text))
+    shown = ("adsl", "study", *(uses or ()))
+    warnings = [w for w in study.warnings if uses is None or w.split(".")[0].split()[0].lower() in shown]
+    if warnings:
+        items = "\n".join(f"- {literal(w)}" for w in warnings)
+        text += (
+            "\n\n```{admonition} What ruxlib check warned about\n:class: warning\n"
+            "These values are possible but unusual; the analyses below use them as they are.\n\n"
+            f"{items}\n```"
+        )
+    return text
+
+
+def banner(study: Study, uses: tuple[str, ...] | None = None) -> None:
+    """Show :func:`banner_text`: the study folder, whether reconstructed, and check's warnings."""
+    display(Markdown(banner_text(study, uses)))
 
 
 def glue(name: str, value, display_value: bool = False):

@@ -1,0 +1,27 @@
+"""Page helpers: the banner and literal text."""
+
+from pathlib import Path
+
+import pandas as pd
+
+from ruxlib import book
+from ruxlib.io import Study
+
+
+def _study(warnings, meta=None):
+    return Study(path=Path("/x/trial"), adsl=pd.DataFrame({"USUBJID": ["A"]}), meta=meta or {}, warnings=warnings)
+
+
+def test_banner_lists_check_warnings_for_the_files_a_page_uses():
+    study = _study(["adtte.csv: 1 ITT subject of adsl.csv has no OS record (A)",
+                    "adlb.csv rows 1, 2: AVAL <odd>", "study.yml: unknown key 'colour' is ignored"])
+    text = book.banner_text(study, uses=("adtte",))
+    assert "What ruxlib check warned about" in text
+    assert "no OS record" in text and "unknown key" in text
+    assert "adlb" not in text
+    assert r"\<odd\>" in book.banner_text(study)  # every warning by default, as literal text
+
+
+def test_banner_without_warnings_has_no_warning_box():
+    text = book.banner_text(_study([], {"title": "My *trial*"}))
+    assert "warned" not in text and r"My \*trial\*" in text
