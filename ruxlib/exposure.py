@@ -277,7 +277,7 @@ def flow_figure(study: Study, ax=None):
     else:
         ax.text(main_x, y_screen, "number screened not given\n(no 'screened' in study.yml)",
                 ha="center", va="center", fontsize=9, color="#777777")
-    box(main_x, y_treat, f"Eligible, treated with ruxolitinib\n(intention to treat) n = {c['treated']}")
+    box(main_x, y_treat, f"Eligible, treated with {study.drug}\n(intention to treat) n = {c['treated']}")
 
     lines = [f"{_eot_label(r)}: {k}" for r, k in c["eot"].items()]
     if c["eot_missing"]:

@@ -247,7 +247,7 @@ def swimmer_plot(study: Study, horizon: float = 28, ax=None):
     ax.set_xlim(0, horizon + 0.4)
     ticks = np.arange(0, horizon + 0.1, 7)
     ax.set_xticks(ticks)
-    ax.set_xlabel("Days since first dose of ruxolitinib")
+    ax.set_xlabel(f"Days since first dose of {study.drug}")
     ax.set_ylabel("Patient")
     ax.grid(axis="x", color="#dddddd", zorder=0)
     ax.set_axisbelow(True)

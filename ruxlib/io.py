@@ -66,6 +66,11 @@ class Study:
         return self.reconstructed and "neubauer" in str(self.meta.get("source", "")).lower()
 
     @property
+    def drug(self) -> str:
+        """The study drug as pages name it: ``study.yml`` ``drug``, else neutral wording."""
+        return str(self.meta.get("drug") or ("ruxolitinib" if self.publication else "the study drug"))
+
+    @property
     def title(self) -> str:
         return str(self.meta.get("title", self.path.name))
 

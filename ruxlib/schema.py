@@ -204,7 +204,7 @@ GENERAL_RULES = (
 
 META_KEYS: dict[str, tuple[type | tuple[type, ...], str]] = {
     "title": (str, "Title of the trial or data set; the book's title"),
-    "drug": (str, "Study drug, as the pages name it"),
+    "drug": (str, "Study drug, as the pages name it (default: 'the study drug'; ruxolitinib on this paper's reconstruction)"),
     "population": (str, "Population studied, as the pages name it"),
     "source": (str, "Publication or registry record the data come from"),
     "description": (str, "One paragraph about the data set"),

@@ -25,3 +25,9 @@ def test_banner_lists_check_warnings_for_the_files_a_page_uses():
 def test_banner_without_warnings_has_no_warning_box():
     text = book.banner_text(_study([], {"title": "My *trial*"}))
     assert "warned" not in text and r"My \*trial\*" in text
+
+
+def test_drug_comes_from_study_yml_or_neutral_wording():
+    assert _study([]).drug == "the study drug"
+    assert _study([], {"drug": "baricitinib"}).drug == "baricitinib"
+    assert _study([], {"reconstructed": True, "source": "Neubauer A et al. Leukemia 2021"}).drug == "ruxolitinib"
