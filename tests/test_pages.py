@@ -85,7 +85,7 @@ def test_lookup_reads_page_and_name():
 def test_results_json_holds_what_evaluate_all_gives(built_book, shipped):
     results = json.loads((built_book / "results.json").read_text(encoding="utf-8"))["pages"]
     for label, stem in _page_files().items():
-        glued = {k: v for k, v in results[stem].items() if "-claims-" not in k}
+        glued = {k: v for k, v in results[f"book/{stem}"].items() if "-claims-" not in k}
         assert glued == pytest.approx(shipped[label]), label
 
 
