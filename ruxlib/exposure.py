@@ -286,14 +286,14 @@ def flow_figure(study: Study, ax=None):
         lines.append(f"reason not recorded: {c['eot_missing']}")
     h_early = 0.55 + 0.36 * max(len(lines), 1)
     y_early = 4.0
-    text = f"Ended treatment before day 28\nn = {c['ended_early']}"
+    text = f"Ended treatment early\nn = {c['ended_early']}"
     if lines:
         text += "\n" + "\n".join(lines)
     box(side_x, y_early, text, w=3.8, h=h_early, face="#fdf1e6", edge="#b5651d")
     ax.plot([main_x, main_x], [y_treat - 0.45, y_end + 0.45], color="#2f4b7c", lw=1.2)
     arrow(main_x, y_early, side_x - 1.9, y_early)
     arrow(main_x, y_end + 0.8, main_x, y_end + 0.45)
-    box(main_x, y_end, f"Completed 28 days of treatment\nn = {c['completed']}", face="#e9f5ea", edge="#2e7d32")
+    box(main_x, y_end, f"Completed treatment\nn = {c['completed']}", face="#e9f5ea", edge="#2e7d32")
     fig.tight_layout()
     return fig
 
