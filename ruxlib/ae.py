@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import pandas as pd
 
+from . import arms
 from .baseline import format_number, itt
 from .io import Study
 
-__all__ = ["FERRITIN_FOOTNOTE", "ae_table", "ae_table_gt", "page_values"]
+__all__ = ["FERRITIN_FOOTNOTE", "SEVERITY_GRADE", "ae_by_arm", "ae_table", "ae_table_gt", "grade", "grade_source",
+           "page_values"]
 
 FERRITIN_FOOTNOTE = (
     "In case of ferritin, grade 3 investigations have been defined as “severe or medically "
@@ -24,6 +26,29 @@ FERRITIN_FOOTNOTE = (
 
 COLUMNS = ["term", "n", "pct", "cum"]
 
+SEVERITY_GRADE = {"MILD": 1, "MODERATE": 2, "SEVERE": 3}
+"""The grade an ``AESEV`` severity stands for when adae has no CTCAE grade: SEVERE is the grade ≥ 3 analogue."""
+
+
+def grade(adae: pd.DataFrame) -> pd.Series:
+    """The grade of each adverse event: ``ATOXGR``, else ``AESEV`` as :data:`SEVERITY_GRADE`.
+
+    The data contract requires one of the two columns; ATOXGR wins when both are present.
+    """
+    if "ATOXGR" in adae:
+        return adae["ATOXGR"].astype(float)
+    return adae["AESEV"].map(SEVERITY_GRADE).astype(float)
+
+
+def grade_source(study: Study) -> str | None:
+    """In words, which column :func:`grade` reads; ``None`` without adae.csv."""
+    if study.adae is None:
+        return None
+    if "ATOXGR" in study.adae:
+        return "the CTCAE grade ATOXGR"
+    return ("the severity AESEV, as there is no CTCAE grade (ATOXGR): MILD counts as grade 1, MODERATE as "
+            "grade 2 and SEVERE as grade 3, the grade ≥ 3 analogue")
+
 
 def ae_table(study: Study, min_grade: int = 3) -> pd.DataFrame:
     """Patients with adverse events of grade ≥ ``min_grade``, by preferred term.
@@ -31,7 +56,7 @@ def ae_table(study: Study, min_grade: int = 3) -> pd.DataFrame:
     Parameters
     ----------
     study : Study
-        Uses ``adae.csv`` (USUBJID, AEDECOD, ATOXGR); only ITT subjects count.
+        Uses ``adae.csv`` (USUBJID, AEDECOD, and :func:`grade`); only ITT subjects count.
     min_grade : int
         Lowest CTCAE grade counted (default 3, as in Table 2).
 
@@ -57,7 +82,7 @@ def ae_table(study: Study, min_grade: int = 3) -> pd.DataFrame:
         return out
     total = len(itt(study))
     ae = study.adae[study.adae["USUBJID"].isin(itt(study)["USUBJID"])]
-    ae = ae[ae["ATOXGR"].astype(float) >= min_grade]
+    ae = ae[grade(ae) >= min_grade]
     counts = ae.groupby("AEDECOD")["USUBJID"].nunique()
     out = pd.DataFrame({"term": counts.index.astype(str), "n": counts.to_numpy(dtype=int)})
     out["_key"] = out["term"].str.casefold()
@@ -119,7 +144,7 @@ def ae_table_gt(study: Study, min_grade: int = 3, decimals: int = 2, title: str 
     if min_grade <= 3 and study.adae is not None:
         gt = gt.tab_footnote(footnote=FERRITIN_FOOTNOTE, locations=loc.column_labels(columns="term"))
     if study.adae is not None:
-        gt = gt.tab_source_note(f"% of the intention-to-treat population (N = {n}). CTCAE grade from adae.csv ATOXGR.")
+        gt = gt.tab_source_note(f"% of the intention-to-treat population (N = {n}). Grade: {grade_source(study)}.")
     if study.reconstructed:
         gt = gt.tab_source_note(
             "Reconstructed data: pseudo patient-level data rebuilt from the published aggregates, "
@@ -149,6 +174,7 @@ def page_values(study: Study, min_grade: int = 3) -> dict[str, object]:
     out: dict[str, object] = {
         "adverse-events-min-grade": min_grade, "adverse-events-n-itt": len(pop),
         "adverse-events-n-rows": len(study.adae) if study.adae is not None else None,
+        "adverse-events-grade-source": grade_source(study),
     }
     table = ae_table(study, min_grade)
     out.update({f"ae.{r.term}.{stat}": getattr(r, stat) for r in table.itertuples() for stat in ("n", "pct", "cum")})
@@ -156,8 +182,21 @@ def page_values(study: Study, min_grade: int = 3) -> dict[str, object]:
     if table.empty:
         return out | {f"adverse-events-{name}": None for name in names}
     adae = study.adae
-    graded = adae[adae["USUBJID"].isin(pop["USUBJID"]) & (adae["ATOXGR"].astype(float) >= min_grade)]
+    graded = adae[adae["USUBJID"].isin(pop["USUBJID"]) & (grade(adae) >= min_grade)]
     values = (len(table), int(table["cum"].iloc[-1]), graded["USUBJID"].nunique(), int(table["n"].iloc[0]),
               str(table["term"].iloc[0]))
     out.update({f"adverse-events-{name}": value for name, value in zip(names, values, strict=True)})
     return out
+
+
+def ae_by_arm(study: Study, arm: str = "TRT01P", min_grade: int = 3) -> pd.DataFrame | None:
+    """:func:`ae_table` per arm and in total: "n (pct %)" per preferred term, ordered as the total.
+
+    ``None`` for a single-arm study (:func:`ruxlib.arms.arm_of`).
+    """
+    def column(s: Study) -> pd.Series:
+        table = ae_table(s, min_grade)
+        cells = [f"{r.n} ({format_number(r.pct, 1)} %)" for r in table.itertuples()]
+        return pd.Series(cells, index=pd.Index(table["term"], name="Preferred term"), dtype=object)
+
+    return arms.by_arm(study, arm, column, fill="0")

@@ -14,6 +14,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from . import arms
 from .derive import itt_population
 from .io import Study, baseline
 
@@ -28,6 +29,7 @@ __all__ = [
     "sex_counts",
     "summarise_continuous",
     "table1",
+    "table1_by_arm",
     "table1_gt",
 ]
 
@@ -267,6 +269,28 @@ def _sex_row(study: Study, decimals: int) -> dict:
         "median": f"{sc.loc['F', 'n']}/{sc.loc['M', 'n']}",
         "range": f"{f(sc.loc['F', 'pct'], decimals)}/{f(sc.loc['M', 'pct'], decimals)}%",
     }
+
+
+def table1_by_arm(study: Study, arm: str = "TRT01P", decimals: int = 1) -> pd.DataFrame | None:
+    """Table 1 with one column per arm and a total (:func:`ruxlib.arms.by_arm`); ``None`` for one arm.
+
+    A cell reads "mean (±SD); median; min–max" for a continuous row, "F/M (F%/M%)" for sex and
+    the number of patients for a risk factor; "—" marks a row none of the arm's patients has.
+    """
+    def column(s: Study) -> pd.Series:
+        rows = table1_display(s, decimals).set_index(["group", "label"])
+        cells = [_arm_cell(group, r) for (group, _), r in rows.iterrows()]
+        return pd.Series(cells, index=rows.index, dtype=object)
+
+    return arms.by_arm(study, arm, column, fill="—")
+
+
+def _arm_cell(group: str, r: pd.Series) -> str:
+    if group == "Risk factors":
+        return r["N"]
+    if r["mean_sd"] == "":
+        return f"{r['median']} ({r['range']})"
+    return f"{r['mean_sd']}; {r['median']}; {r['range']}"
 
 
 def table1_gt(study: Study, decimals: int = 2, title: str | None = None):

@@ -14,11 +14,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from . import arms
 from .derive import itt_population
 from .stats import holm, signed_rank, wmw
 
 __all__ = ["stars", "baseline_sample", "visit_tests", "paired_tests", "biomarker_plot", "PARAM_LABELS",
-           "page_values"]
+           "medians_by_arm", "page_values"]
 
 PARAM_LABELS = {
     "CRP": "C-reactive protein",
@@ -312,3 +313,24 @@ def _visit_values(adlb: pd.DataFrame, paramcds: list[str], alpha: float) -> dict
         paired_texts.append(f"{label}: {len(sig)} visit(s) by the paper's test, {n_paired} by signed-rank with Holm")
     out.update({"biomarkers-sig-text": "; ".join(sig_texts), "biomarkers-paired-text": "; ".join(paired_texts)})
     return out
+
+
+def medians_by_arm(study, arm: str = "TRT01P", paramcds=("CRP", "IL6", "FERRITIN")) -> pd.DataFrame | None:
+    """Median of each parameter at baseline and each visit, per arm and in total; ``None`` for one arm.
+
+    A cell reads "median (n = patients observed)"; "—" where an arm has no value. Parameters
+    absent from adlb.csv are left out; ``None`` also without adlb.csv.
+    """
+    if study.adlb is None:
+        return None
+    present = [p for p in paramcds if p in set(study.adlb["PARAMCD"])]
+
+    def column(s) -> pd.Series:
+        cells = {}
+        for code in present:
+            for visit, values in {0.0: baseline_sample(s.adlb, code), **_visits(s.adlb, code)}.items():
+                if len(values):
+                    cells[(PARAM_LABELS.get(code, code), f"day {visit:g}")] = f"{values.median():.3g} (n = {len(values)})"
+        return pd.Series(cells, dtype=object)
+
+    return arms.by_arm(study, arm, column, fill="—") if present else None

@@ -109,6 +109,14 @@ def require(study: Study, *datasets: str, glue_names: tuple[str, ...] = ()) -> b
     return False
 
 
+def show_by_arm(table: pd.DataFrame | None, caption: str) -> None:
+    """Show a by-arm table (:func:`ruxlib.arms.by_arm`) under a caption; nothing for a single-arm study."""
+    if table is None:
+        return
+    display(Markdown(f"**{literal(caption)}**"))
+    display(table)
+
+
 def compare_with_paper(study: Study, page_label: str, values: Mapping[str, object]) -> pd.DataFrame:
     """Show the page's ledger rows beside the values its entry point computed, and say what a match means.
 

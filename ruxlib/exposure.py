@@ -18,10 +18,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .baseline import itt, summarise_continuous
+from . import arms
+from .baseline import format_number, itt, summarise_continuous
 from .io import Study
 
 __all__ = [
+    "exposure_by_arm",
     "ADHERENCE_THRESHOLD",
     "dosing_schedule",
     "interruption_days_by_reason",
@@ -284,14 +286,14 @@ def flow_figure(study: Study, ax=None):
         lines.append(f"reason not recorded: {c['eot_missing']}")
     h_early = 0.55 + 0.36 * max(len(lines), 1)
     y_early = 4.0
-    text = f"Ended treatment before day 28\nn = {c['ended_early']}"
+    text = f"Ended treatment early\nn = {c['ended_early']}"
     if lines:
         text += "\n" + "\n".join(lines)
     box(side_x, y_early, text, w=3.8, h=h_early, face="#fdf1e6", edge="#b5651d")
     ax.plot([main_x, main_x], [y_treat - 0.45, y_end + 0.45], color="#2f4b7c", lw=1.2)
     arrow(main_x, y_early, side_x - 1.9, y_early)
     arrow(main_x, y_end + 0.8, main_x, y_end + 0.45)
-    box(main_x, y_end, f"Completed 28 days of treatment\nn = {c['completed']}", face="#e9f5ea", edge="#2e7d32")
+    box(main_x, y_end, f"Completed treatment\nn = {c['completed']}", face="#e9f5ea", edge="#2e7d32")
     fig.tight_layout()
     return fig
 
@@ -414,3 +416,41 @@ def _dose_values(ex: pd.DataFrame, threshold: float) -> dict[str, object]:
         "adherence.total": len(ex),
     })
     return out
+
+
+def exposure_by_arm(study: Study, arm: str = "TRT01P", threshold: float = ADHERENCE_THRESHOLD) -> pd.DataFrame | None:
+    """:func:`exposure_summary` summarised per arm and in total; ``None`` for a single-arm study.
+
+    Rows: treatment duration, cumulative dose and dose intensity as "median (min–max)", and
+    the patients adherent (dose intensity ≥ ``threshold``) and with an interruption as
+    "n (%)"; "—" where the study folder has no such data.
+    """
+    def column(s: Study) -> pd.Series:
+        ex = exposure_summary(s, threshold)
+        cells = {
+            "Treatment duration (days)": _median_range(ex["duration"]),
+            "Cumulative dose (mg)": _median_range(ex["cum_dose"]),
+            "Dose intensity (%)": _median_range(ex["dose_intensity"]),
+            f"Adherent (dose intensity ≥ {threshold:g} %)": _count_pct(ex["adherent"]),
+            "With a treatment interruption": _count_pct(ex["n_interruptions"].gt(0)),
+        }
+        return pd.Series(cells, dtype=object)
+
+    return arms.by_arm(study, arm, column, fill="—")
+
+
+def _median_range(values: pd.Series) -> str:
+    """ "median (min–max)" of the values present, "—" when none is."""
+    s = summarise_continuous(values)
+    if not s["n"]:
+        return "—"
+    return f"{format_number(s['median'], 1)} ({format_number(s['min'], 1)}–{format_number(s['max'], 1)})"
+
+
+def _count_pct(flags: pd.Series) -> str:
+    """ "n (%)" of the true flags among those known, "—" when none is known."""
+    known = flags.dropna()
+    if known.empty:
+        return "—"
+    n = int(known.astype(bool).sum())
+    return f"{n} ({100 * n / len(known):.0f} %)"

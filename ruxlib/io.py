@@ -202,6 +202,9 @@ def _typed_frame(spec: FileSpec, header: list[str], body: list[tuple[int, list[s
     missing = [c.name for c in spec.columns if c.required and c.name not in header]
     for name in missing:
         problems.append(f"{spec.name}: required column {name} is missing")
+    if spec.one_of and not set(spec.one_of) & set(header):
+        problems.append(f"{spec.name}: needs a column {' or '.join(spec.one_of)}; neither is present")
+        missing.append(spec.one_of[0])
     if missing:
         return None
     if not body and not spec.allow_empty:

@@ -85,6 +85,9 @@ PARAMS: dict[str, Param] = {
               min=0, max=100),
         Param("day", int, 14, "Day of the registry's day-N outcome measures", min=1, max=3650),
         Param("month", int, 30, "Days in a month, for outcome measures stated in months", min=28, max=31),
+        Param("arm", str, "TRT01P", "adsl column of the planned arm; with 2 or more arms the pages show them",
+              choices=("TRT01P", "ARM")),
+        Param("endpoint", str, "OS", "adtte PARAMCD of the survival page's endpoint"),
     )
 }
 """Every parameter a user may set. ``data_dir`` is set by ``--data``, never by ``-p``."""

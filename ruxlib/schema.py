@@ -38,6 +38,7 @@ class FileSpec:
     unique: tuple[str, ...] = ()  # key columns, no duplicate rows allowed
     allow_empty: bool = True  # may the file have a header and no rows
     rules: tuple[str, ...] = field(default_factory=tuple)  # extra rules, in words
+    one_of: tuple[str, ...] = ()  # at least one of these columns is required (the first present is used)
     pages: str = ""  # what the file enables in the book, in words
 
     def column(self, name: str) -> Column:
@@ -78,6 +79,8 @@ FILES: tuple[FileSpec, ...] = (
             Column("D28STAT", "str", "Status at day 28: DEAD, ICU VENTILATED, ICU, ACUTE CARE, DISCHARGED, …"),
             Column("LNRBL", "float", "Baseline lymphocyte/neutrophil ratio (derived from adlb.csv LYMPH/NEUT when absent)", unit="ratio", min=0),
             Column("LNREXCL", "str", "Why the subject is excluded from the LNR analysis (e.g. LEUKEMIA); empty if included"),
+            Column("TRT01P", "str", "Planned treatment (arm); with two or more arms the pages show them (parameter arm)"),
+            Column("ARM", "str", "Planned arm (SDTM); used instead of TRT01P with -p arm ARM"),
             *(Column(name, "str", f"Eligibility flag: {text}", allowed=YN) for name, text in ELIGIBILITY_FLAGS.items()),
         ),
         required=True,
@@ -126,11 +129,15 @@ FILES: tuple[FileSpec, ...] = (
             USUBJID,
             Column("AEDECOD", "str", "MedDRA preferred term", required=True, nullable=False),
             Column("AEBODSYS", "str", "MedDRA system organ class"),
-            Column("ATOXGR", "int", "CTCAE grade", required=True, allowed=("1", "2", "3", "4", "5"), nullable=False),
+            Column("ATOXGR", "int", "CTCAE grade", allowed=("1", "2", "3", "4", "5"), nullable=False),
+            Column("AESEV", "str", "Severity, used when ATOXGR is absent (SEVERE counts as grade ≥ 3)",
+                   allowed=("MILD", "MODERATE", "SEVERE"), nullable=False),
             Column("AESER", "str", "Serious adverse event", allowed=YN),
             Column("AEREL", "str", "Causality: relationship to the study drug (e.g. RELATED, POSSIBLE, NOT RELATED)"),
             Column("ASTDY", "float", "Study day of onset", unit="study day"),
         ),
+        rules=("ATOXGR or AESEV is required; ATOXGR is used when both are present",),
+        one_of=("ATOXGR", "AESEV"),
         pages="Table 2 adverse events",
     ),
     FileSpec(
@@ -244,7 +251,7 @@ def contract_table(spec: FileSpec):
             {
                 "column": c.name,
                 "type": kinds[c.kind],
-                "required": "yes" if c.required else "",
+                "required": "yes" if c.required else (" or ".join(spec.one_of) if c.name in spec.one_of else ""),
                 "rule": rule_text(c),
                 "unit": c.unit,
                 "description": c.description,

@@ -22,13 +22,16 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from . import arms
 from .derive import derive_var_d28out, event_indicator, itt_population
 from .stats import TestResult, clopper_pearson
 
 __all__ = [
     "CONF_TYPES",
     "SurvivalStatus",
+    "endpoint_label",
     "event_indicator",
+    "event_status",
     "itt_adtte",
     "km_by_group",
     "km_estimate",
@@ -451,30 +454,70 @@ def itt_adtte(study) -> pd.DataFrame:
     return study.adtte[study.adtte["USUBJID"].isin(set(itt))]
 
 
-def page_values(study, horizon: float = 28, alpha: float = 0.05, conf_type: str = "log-log") -> dict[str, object]:
-    """Every number the survival page (``km-survival``) quotes: day-``horizon`` status and Kaplan-Meier.
+def endpoint_label(adtte: pd.DataFrame | None, paramcd: str = "OS") -> str:
+    """The ``PARAM`` text of ``paramcd`` in adtte, else the code itself.
+
+    Examples
+    --------
+    >>> endpoint_label(pd.DataFrame({"PARAMCD": ["OS"], "PARAM": ["Overall survival"]}))
+    'Overall survival'
+    >>> endpoint_label(None, "TTDE")
+    'TTDE'
+    """
+    if adtte is None or "PARAM" not in adtte:
+        return paramcd
+    labels = adtte.loc[adtte["PARAMCD"].eq(paramcd), "PARAM"].dropna().astype(str).str.strip()
+    labels = labels[labels != ""]
+    return str(labels.iloc[0]) if len(labels) else paramcd
+
+
+def event_status(adtte: pd.DataFrame, paramcd: str = "OS", horizon: float = 28) -> SurvivalStatus:
+    """Counts of subjects with and without the event of ``paramcd`` by ``horizon``, from adtte.
+
+    The definitions of :func:`status_at`, for any endpoint: ``dead`` counts the events on or
+    before the horizon (``CNSR == 0`` and ``AVAL <= horizon``), ``alive`` the others, and
+    ``censored_before`` those censored before the horizon. For ``OS`` it equals
+    :func:`status_at` of the same subjects.
+    """
+    time, event = _time_event(_select(adtte, paramcd))
+    dead = int(((event == 1) & (time <= horizon)).sum())
+    return SurvivalStatus(horizon=horizon, n=len(time), dead=dead, alive=len(time) - dead,
+                          censored_before=int(((event == 0) & (time < horizon)).sum()))
+
+
+def page_values(study, horizon: float = 28, alpha: float = 0.05, conf_type: str = "log-log",
+                endpoint: str = "OS", arm: str = "TRT01P") -> dict[str, object]:
+    """Every number the survival page (``km-survival``) quotes: day-``horizon`` status, Kaplan-Meier, log-rank.
 
     Parameters
     ----------
     study : ruxlib.io.Study
     horizon, alpha, conf_type
-        As in :func:`km_table` and :func:`status_at`.
+        As in :func:`km_table` and :func:`event_status`.
+    endpoint : str, default "OS"
+        The adtte ``PARAMCD`` analysed.
+    arm : str, default "TRT01P"
+        The adsl column of the planned arm (:func:`ruxlib.arms.arm_of`).
 
     Returns
     -------
     dict
-        ``km-survival-*`` names → values: the analysis set N, deaths, alive and censored before
-        the horizon, the Kaplan-Meier S(horizon) and its limits (in %), alive / N and its
-        Clopper-Pearson limits (in %). ``None`` for what needs ``OS`` in adtte.csv when it is absent.
+        ``km-survival-*`` names → values: the endpoint's label (``PARAM``, else the code), the
+        analysis set N, events and event-free at the horizon, censored before it, the
+        Kaplan-Meier S(horizon) and its limits (in %), event-free / N and its Clopper-Pearson
+        limits (in %); with two or more arms, their number and the log-rank test across them.
+        ``None`` for what needs the endpoint in adtte.csv, or arms, when they are absent.
     """
-    out: dict[str, object] = {"km-survival-level": 100 * (1 - alpha), "km-survival-horizon": horizon}
-    names = ("n", "dead", "alive", "cens-before", "s", "lower", "upper", "alive-pct", "cp-lower", "cp-upper")
+    out: dict[str, object] = {"km-survival-level": 100 * (1 - alpha), "km-survival-horizon": horizon,
+                              "km-survival-endpoint": endpoint_label(study.adtte, endpoint)}
+    names = ("n", "dead", "alive", "cens-before", "s", "lower", "upper", "alive-pct", "cp-lower", "cp-upper",
+             "arms", "lr-chisq", "lr-df", "lr-p")
     out.update({f"km-survival-{name}": None for name in names})
     adtte = itt_adtte(study) if study.adtte is not None else None
-    if adtte is None or not adtte["PARAMCD"].eq("OS").any():
+    if adtte is None or not adtte["PARAMCD"].eq(endpoint).any():
         return out
-    status = status_at(itt_population(study.adsl), horizon=horizon)
-    at = survival_at(km_table(adtte, "OS", conf_type=conf_type, alpha=alpha), horizon)
+    status = event_status(adtte, endpoint, horizon)
+    at = survival_at(km_table(adtte, endpoint, conf_type=conf_type, alpha=alpha), horizon)
     out.update({"km-survival-n": status.n, "km-survival-dead": status.dead, "km-survival-alive": status.alive,
                 "km-survival-cens-before": status.censored_before, "km-survival-s": 100 * float(at["surv"]),
                 "km-survival-lower": 100 * float(at["lower"]), "km-survival-upper": 100 * float(at["upper"])})
@@ -482,4 +525,9 @@ def page_values(study, horizon: float = 28, alpha: float = 0.05, conf_type: str 
         cp = clopper_pearson(status.alive, status.n, alpha=alpha)
         out.update({"km-survival-alive-pct": 100 * status.alive / status.n,
                     "km-survival-cp-lower": 100 * cp.lower, "km-survival-cp-upper": 100 * cp.upper})
+    groups = arms.arm_of(study, arm)
+    if groups is not None and adtte.loc[adtte["PARAMCD"].eq(endpoint), "CNSR"].eq(0).any():
+        test = logrank(adtte, groups, endpoint)
+        out.update({"km-survival-arms": len(test.table), "km-survival-lr-chisq": test.statistic,
+                    "km-survival-lr-df": test.df, "km-survival-lr-p": test.pvalue})
     return out

@@ -110,7 +110,7 @@ def test_flow_figure_shows_every_count(tmp_path):
     study = write_study(tmp_path / "s", meta="screened: 9\n", adsl=ADSL_FLOW)
     fig = exposure.flow_figure(study)
     text = "\n".join(t.get_text() for t in fig.axes[0].texts)
-    for expected in ("Screened\nn = 9", "Not eligible\nn = 3", "n = 6", "death: 2", "Completed 28 days of treatment\nn = 1"):
+    for expected in ("Screened\nn = 9", "Not eligible\nn = 3", "n = 6", "death: 2", "Completed treatment\nn = 1"):
         assert expected in text
 
 
