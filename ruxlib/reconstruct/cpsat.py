@@ -29,7 +29,7 @@ from .targets import N, paper
 
 RELAX_PRIORITY = ("median", "sd", "mean", "min", "max")
 RANDOM_WEIGHT = 5  # weights of a random objective lie in [-RANDOM_WEIGHT, RANDOM_WEIGHT]
-SAMPLE_OPT_TIME = 0.2  # deterministic time of a random objective's optimisation
+SAMPLE_TIME = 0.25  # deterministic time limit of one ensemble member's block
 
 
 class UnprovenBound(RuntimeError):
@@ -131,8 +131,13 @@ def solve_block(block: Block, seed: int, det_time: float = 20.0, found: list | N
     """Solve ``block``: prove and relax conflicting claims, then optimise plausibility.
 
     Returns the solver (with the solution) and the list of relaxed claim ids;
-    every minimal conflicting set found is appended to ``found``.
+    every minimal conflicting set found is appended to ``found``. A block with
+    ``sample`` set is first tried by :func:`sample_block`.
     """
+    if block.sample is not None:
+        s = sample_block(block, seed)
+        if s is not None:
+            return s, []
     relaxed: list[str] = []
     while True:
         assumed = [c for c in block.lits if c not in relaxed]
@@ -153,11 +158,8 @@ def solve_block(block: Block, seed: int, det_time: float = 20.0, found: list | N
     for c, lit in block.lits.items():
         if c not in relaxed:
             m.Add(lit == 1)
-    cost = block.cost if block.sample is None else random_objective(block)
-    terms = [1000 * d for d in block.devs] + [w * e for w, e in cost]
+    terms = [1000 * d for d in block.devs] + [w * e for w, e in block.cost]
     m.Minimize(sum(terms))
-    if block.sample is not None:
-        opt_time = min(opt_time, SAMPLE_OPT_TIME)
     m.ClearHints()
     for i in range(len(m.Proto().variables)):
         v = m.GetIntVarFromProtoIndex(i)
@@ -184,6 +186,23 @@ def random_objective(block: Block) -> list[tuple[int, object]]:
     rng = np.random.default_rng([block.sample, stable_seed(block.name)])
     weights = rng.integers(-RANDOM_WEIGHT, RANDOM_WEIGHT + 1, len(block.free))
     return [(int(w), x) for w, x in zip(weights, block.free, strict=True)]
+
+
+def sample_block(block: Block, seed: int, det_time: float = SAMPLE_TIME):
+    """One solve of ``block`` with every claim fixed and its random objective; the solver, or None.
+
+    The best solution found within ``det_time`` is taken (it need not be optimal: the
+    objective only spreads the members); None when none was found in time or the
+    claims conflict, and :func:`solve_block` then proves and relaxes as usual.
+    """
+    m = block.m.Clone()
+    m.ClearAssumptions()
+    m.ClearHints()
+    for lit in block.lits.values():
+        m.Add(lit == 1)  # the copy shares the variables' indices
+    m.Minimize(sum(w * x for w, x in random_objective(block)))
+    s = solver(seed, det_time)
+    return s if s.Solve(m) in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
 
 
 def proven_range(block: Block, expr, det_time: float = 30.0) -> tuple[int, int]:
