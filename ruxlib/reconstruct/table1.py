@@ -146,10 +146,11 @@ def solve_anthropometry(seed: int, found: list, tries: int = 8, sample: int | No
     """
     weight, height = TABLE1["weight"], TABLE1["height"]
     rng = np.random.default_rng([seed, stable_seed("anthro")])
-    wb = Block("t1.weight", sample=sample)
+    # the weights keep their seeded targets even when sampling: extreme weight samples
+    # leave no height assignment, and the no-good retries then cost minutes
+    wb = Block("t1.weight")
     W = [wb.m.NewIntVar(weight.lo, weight.hi, f"w{i}") for i in range(N)]
     add_sorted_summary(wb, W, weight)
-    wb.free = W
     for x, tk in zip(W, _targets(weight, rng), strict=True):
         wb.cost.append((1, wb.absdev(x, int(round(tk)), 200)))
     height_targets = _targets(height, rng)
