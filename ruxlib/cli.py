@@ -1,4 +1,4 @@
-"""The ``ruxlib`` command line: build, check, audit, reconstruct.
+"""The ``ruxlib`` command line: build, check, audit, reconstruct, ensemble.
 
 A data problem ends in one clear message and exit code 1, never a traceback.
 """
@@ -84,6 +84,14 @@ def _reconstruct(args: argparse.Namespace) -> int:
         return 1
 
 
+def _ensemble(args: argparse.Namespace) -> int:
+    from . import ensemble
+
+    ensemble.run(args.solutions, Path(args.out), seed=args.seed, jobs=args.jobs, scheduler=args.scheduler)
+    print(f"ensemble of {args.solutions} datasets: {args.out}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="ruxlib",
@@ -120,6 +128,14 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--seed", type=int, default=2021, help="seed (same seed, same bytes)")
     r.add_argument("--solutions", type=int, default=1, help="write K distinct consistent study folders")
     r.set_defaults(func=_reconstruct)
+
+    e = sub.add_parser("ensemble", help="every computed number over K consistent datasets: pinned, bounded or assumed")
+    e.add_argument("--solutions", type=int, required=True, help="K, the number of consistent datasets")
+    e.add_argument("--out", required=True, help="JSON file written")
+    e.add_argument("--jobs", type=int, default=None, help="local processes (default: cores)")
+    e.add_argument("--scheduler", default=None, help="run on the Dask distributed scheduler at this address")
+    e.add_argument("--seed", type=int, default=2021, help="seed (same seed, same table)")
+    e.set_defaults(func=_ensemble)
     return p
 
 

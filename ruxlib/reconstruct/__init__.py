@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 
@@ -35,6 +36,7 @@ __all__ = [
     "Block",
     "Course",
     "Solution",
+    "Table1",
     "build_course",
     "early_only_chisq",
     "enumerate_logrank_patterns",
@@ -45,6 +47,8 @@ __all__ = [
     "run",
     "solve_all",
     "solve_block",
+    "solve_course",
+    "solve_table1",
     "study_meta",
     "write_folder",
 ]
@@ -59,46 +63,69 @@ _FLAGS = {
 }
 
 
-def solve_all(seed: int, variant: int = 0) -> Solution:
-    """Solve every block for one seed (``variant`` > 0 gives a different consistent dataset)."""
-    key = seed * 1000 + variant
-    found: list = []
-    relaxed: list = []
-    t1 = {}
-    tick = {"t": time.perf_counter()}
-    timings: dict = {}
+@dataclass
+class Table1:
+    """The solved Table 1 blocks: independent of the patient course, so reusable across it."""
 
-    def lap(name: str) -> None:
+    t1: dict  # key -> sorted scaled values
+    anthro: pd.DataFrame
+    relaxed: list
+
+
+class Laps:
+    """Stage timings: :meth:`lap` records the seconds since the previous lap under ``name``."""
+
+    def __init__(self) -> None:
+        self.timings: dict = {}
+        self._tick = time.perf_counter()
+
+    def lap(self, name: str) -> None:
         now = time.perf_counter()
-        timings[name] = round(now - tick["t"], 3)
-        tick["t"] = now
+        self.timings[name] = round(now - self._tick, 3)
+        self._tick = now
 
+
+def solve_table1(key: int, found: list, laps: Laps, sample: int | None = None) -> Table1:
+    """Solve the Table 1 blocks (each variable alone, then weight, height and BMI together)."""
+    t1, relaxed = {}, []
     for k in ("age", "hr", "resp", "pfratio", "sysbp", "diabp", "temp"):
-        t1[k], rel = solve_table1_var(k, key, found)
+        t1[k], rel = solve_table1_var(k, key, found, sample)
         relaxed += rel
-        lap(f"table1.{k}")
-    anthro, rel = solve_anthropometry(key, found)
-    relaxed += rel
-    lap("table1.anthropometry")
-    patterns = enumerate_logrank_patterns(2)
-    pattern = patterns[variant % min(len(patterns), 3)]
-    course = build_course(key, pattern)
+        laps.lap(f"table1.{k}")
+    anthro, rel = solve_anthropometry(key, found, sample=sample)
+    laps.lap("table1.anthropometry")
+    return Table1(t1, anthro, relaxed + rel)
+
+
+def solve_course(key: int, pattern: dict, table1: Table1, found: list, laps: Laps,
+                 sample: int | None = None) -> Solution:
+    """Solve the patient course for the log-rank ``pattern``, then time to start and dosing.
+
+    Algorithm
+    ---------
+    The course block is solved; when the time-to-start claims cannot hold for the
+    group sizes it chose, those sizes are excluded (no-good) and the course solved
+    again. Exact doses follow from the treatment days. ``sample`` replaces every
+    block's plausibility objective by a seeded random one (ensemble members).
+    """
+    relaxed = list(table1.relaxed)
+    course = build_course(key, pattern, sample=sample)
     bad_n = sum(course.day28[i, "DEAD"] + course.day28[i, "ICU VENTILATED"] for i in range(N))
     good_n = sum(course.day28[i, "ACUTE CARE"] for i in range(N))
     for _ in range(40):
         cs, rel = solve_block(course.block, key, det_time=30.0, found=found, opt_time=1.0)
         nb, ng = cs.Value(bad_n), cs.Value(good_n)
-        sb, cb, cg = build_time_to_start(nb, ng, key)
+        sb, cb, cg = build_time_to_start(nb, ng, key, sample=sample)
         status, _ = feasible(sb, list(sb.lits), key, 10.0)
         if status != cp_model.INFEASIBLE:
             break
         # these group sizes cannot carry the time-to-start claims: exclude and re-solve
         course.block.m.AddForbiddenAssignments([sum_var(course.block.m, bad_n, N), sum_var(course.block.m, good_n, N)], [(nb, ng)])
     relaxed += rel
-    lap("course")
+    laps.lap("course")
     ss, rel = solve_block(sb, key, det_time=10.0, found=found, opt_time=2.0)
     relaxed += rel
-    lap("time_to_start")
+    laps.lap("time_to_start")
     V = {name: [cs.Value(x) for x in getattr(course, field)] for name, field in _INTS.items()}
     for name, field in _FLAGS.items():
         V[name] = [bool(cs.Value(x)) for x in getattr(course, field)]
@@ -109,10 +136,10 @@ def solve_all(seed: int, variant: int = 0) -> Solution:
     V["early_slot"] = [next((k for k in range(3) if cs.Value(course.slots["early"][i, k])), None) for i in range(N)]
     V["late"] = [[(kind, g, next(i for i in range(N) if cs.Value(x[i]))) for kind, g, x in blk] for blk in course.slots["late"]]
     zeros = [MISSED_AE * a + MISSED_TUBE * b for a, b in zip(V["int8"], V["int25"], strict=True)]
-    db, D, c, nv = build_dosing(key, V["T"], [e == "COMPLETED" for e in V["eot"]], zeros, V["low"].index(True))
+    db, D, c, nv = build_dosing(key, V["T"], [e == "COMPLETED" for e in V["eot"]], zeros, V["low"].index(True), sample=sample)
     ds, rel = solve_block(db, key, det_time=30.0, found=found, opt_time=1.0)
     relaxed += rel
-    lap("dosing")
+    laps.lap("dosing")
     V["n"] = [ds.Value(x) for x in nv]
     rng = np.random.default_rng([key, stable_seed("layout")])
     doses = []
@@ -122,8 +149,19 @@ def solve_all(seed: int, variant: int = 0) -> Solution:
         doses.append(dose_rows(rng, V["n"][i], counts, zeros[i], reason))
     os_ = os_times(V, key)
     lnr = lnr_values(V, key)
-    lap("layout")
-    return Solution(V, doses, anthro, t1, os_, lnr, relaxed, found, timings)
+    laps.lap("layout")
+    return Solution(V, doses, table1.anthro, table1.t1, os_, lnr, relaxed, found, laps.timings)
+
+
+def solve_all(seed: int, variant: int = 0) -> Solution:
+    """Solve every block for one seed (``variant`` > 0 gives a different consistent dataset)."""
+    key = seed * 1000 + variant
+    found: list = []
+    laps = Laps()
+    table1 = solve_table1(key, found, laps)
+    patterns = enumerate_logrank_patterns(2)
+    pattern = patterns[variant % min(len(patterns), 3)]
+    return solve_course(key, pattern, table1, found, laps)
 
 
 def run(out: Path = Path("data"), seed: int = 2021, solutions: int = 1) -> int:

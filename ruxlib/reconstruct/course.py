@@ -58,14 +58,16 @@ MISSED_AE = int(2 * paper("txt.interrupt.ae_days").value)  # missed administrati
 MISSED_TUBE = int(2 * paper("txt.interrupt.tube_days").value)
 
 
-def build_course(seed: int, pattern: dict | None = None, icu_covers_treatment: bool = False) -> Course:
+def build_course(seed: int, pattern: dict | None = None, icu_covers_treatment: bool = False,
+                 sample: int | None = None) -> Course:
     """CP-SAT model of treatment, dosing bounds, ICU course, day-28 status and LNR groups.
 
     ``pattern`` (see :func:`~.logrank_patterns.enumerate_logrank_patterns`) links a
     log-rank event order to the patients; ``icu_covers_treatment`` adds the hypothesis
-    refuted in :func:`~.proofs.prove_findings`.
+    refuted in :func:`~.proofs.prove_findings`; ``sample`` seeds a random objective
+    (:func:`~.cpsat.random_objective`) instead of the plausibility one.
     """
-    b = Block("course")
+    b = Block("course", sample=sample)
     m = b.m
     R = range(N)
     rng = np.random.default_rng([seed, stable_seed("course")])
@@ -179,6 +181,7 @@ def build_course(seed: int, pattern: dict | None = None, icu_covers_treatment: b
         for k, r in enumerate(EOT):
             b.cost.append((int(noise[i, k]), eot[i, r]))
     slots = _add_pattern(b, pattern, days, dead, member, high, d28) if pattern else {}
+    b.free = [*days, *icu, *imv, *eot.values(), *d28.values(), *member, *high]
     return Course(
         block=b, end_reason=eot, day28=d28, rows=rows, days=days, ae_interruption=ae_stop,
         tube_interruption=tube_stop, low_intensity=low, icu_days=icu, imv_days=imv,

@@ -7,6 +7,12 @@ infeasible, ``SufficientAssumptionsForInfeasibility``, minimised by deletion
 (:func:`minimal_core`), names a minimal set of conflicting claims; the one first in
 ``RELAX_PRIORITY`` (medians first) is relaxed and the block solved again. The feasible
 solution then seeds a short optimisation of the plausibility objective.
+
+A block made with ``sample`` (an ensemble member) optimises a random objective
+instead (:func:`random_objective`): seeded integer weights on its free variables,
+so that each member lands on another corner of what the claims leave open.
+:func:`proven_range` asks for the exact minimum and maximum of an expression under
+every claim.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
+import numpy as np
 from ortools.sat.python import cp_model
 
 from ..printed import Printed
@@ -21,6 +28,12 @@ from .encoders import add_kth_smallest
 from .targets import N, paper
 
 RELAX_PRIORITY = ("median", "sd", "mean", "min", "max")
+RANDOM_WEIGHT = 5  # weights of a random objective lie in [-RANDOM_WEIGHT, RANDOM_WEIGHT]
+SAMPLE_TIME = 0.25  # deterministic time limit of one ensemble member's block
+
+
+class UnprovenBound(RuntimeError):
+    """The solver did not prove a bound optimal within its time limit."""
 
 
 @dataclass
@@ -32,6 +45,8 @@ class Block:
     lits: dict = field(default_factory=dict)
     devs: list = field(default_factory=list)
     cost: list = field(default_factory=list)  # (weight, expr) plausibility objective terms
+    free: list = field(default_factory=list)  # what the claims leave open (random objective terms)
+    sample: int | None = None  # seed of a random objective (ensemble member), None: plausibility
 
     def lit(self, cid: str):
         """The assumption literal of claim ``cid`` (made on first use)."""
@@ -116,8 +131,13 @@ def solve_block(block: Block, seed: int, det_time: float = 20.0, found: list | N
     """Solve ``block``: prove and relax conflicting claims, then optimise plausibility.
 
     Returns the solver (with the solution) and the list of relaxed claim ids;
-    every minimal conflicting set found is appended to ``found``.
+    every minimal conflicting set found is appended to ``found``. A block with
+    ``sample`` set is first tried by :func:`sample_block`.
     """
+    if block.sample is not None:
+        s = sample_block(block, seed)
+        if s is not None:
+            return s, []
     relaxed: list[str] = []
     while True:
         assumed = [c for c in block.lits if c not in relaxed]
@@ -149,6 +169,65 @@ def solve_block(block: Block, seed: int, det_time: float = 20.0, found: list | N
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return s0, relaxed  # the feasible solution of the proof phase
     return s, relaxed
+
+
+def random_objective(block: Block) -> list[tuple[int, object]]:
+    """Seeded random weights on the free variables of ``block`` (an ensemble member's objective).
+
+    Algorithm
+    ---------
+    Each free variable gets an integer weight drawn uniformly from
+    ``[-RANDOM_WEIGHT, RANDOM_WEIGHT]`` by a generator seeded with ``block.sample``
+    and the block name; minimising the sum under the claims drives the solution
+    towards a random corner of the consistent set (a random linear objective).
+    """
+    if not block.free:
+        raise ValueError(f"block {block.name}: a random objective needs free variables")
+    rng = np.random.default_rng([block.sample, stable_seed(block.name)])
+    weights = rng.integers(-RANDOM_WEIGHT, RANDOM_WEIGHT + 1, len(block.free))
+    return [(int(w), x) for w, x in zip(weights, block.free, strict=True)]
+
+
+def sample_block(block: Block, seed: int, det_time: float = SAMPLE_TIME):
+    """One solve of ``block`` with every claim fixed and its random objective; the solver, or None.
+
+    The best solution found within ``det_time`` is taken (it need not be optimal: the
+    objective only spreads the members); None when none was found in time or the
+    claims conflict, and :func:`solve_block` then proves and relaxes as usual.
+    """
+    m = block.m.Clone()
+    m.ClearAssumptions()
+    m.ClearHints()
+    for lit in block.lits.values():
+        m.Add(lit == 1)  # the copy shares the variables' indices
+    m.Minimize(sum(w * x for w, x in random_objective(block)))
+    s = solver(seed, det_time)
+    return s if s.Solve(m) in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
+
+
+def proven_range(block: Block, expr, det_time: float = 30.0) -> tuple[int, int]:
+    """The exact minimum and maximum of ``expr`` over every solution meeting every claim of ``block``.
+
+    Algorithm
+    ---------
+    On a copy of the model with every claim literal fixed true, CP-SAT minimises and
+    then maximises ``expr`` (one worker, deterministic time limit). Both must end
+    OPTIMAL, i.e. proven; otherwise :class:`UnprovenBound` is raised.
+    """
+    ends = []
+    for sense in (1, -1):
+        m = block.m.Clone()
+        m.ClearAssumptions()
+        m.ClearHints()
+        for lit in block.lits.values():
+            m.Add(lit == 1)  # the copy shares the variables' indices
+        m.Minimize(sense * expr)
+        s = solver(0, det_time)
+        status = s.Solve(m)
+        if status != cp_model.OPTIMAL:
+            raise UnprovenBound(f"block {block.name}: bound not proven ({s.StatusName(status)})")
+        ends.append(sense * round(s.ObjectiveValue()))
+    return ends[0], ends[1]
 
 
 def stable_seed(text: str) -> int:

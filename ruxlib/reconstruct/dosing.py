@@ -74,7 +74,8 @@ def median_bounds() -> tuple[int, int]:
     return lo, hi - 1
 
 
-def build_dosing(seed: int, T: list[int], completed: list[bool], zeros: list[int], low: int) -> tuple[Block, list, dict, list]:
+def build_dosing(seed: int, T: list[int], completed: list[bool], zeros: list[int], low: int,
+                 sample: int | None = None) -> tuple[Block, list, dict, list]:
     """Doses given the treatment days ``T`` and missed rows ``zeros`` per patient.
 
     The number of planned rows n is 2T - 1 or 2T (last dose in the morning or the
@@ -82,9 +83,10 @@ def build_dosing(seed: int, T: list[int], completed: list[bool], zeros: list[int
     are 10 mg as planned; later rows take 0 (only the interruption), 5, 10, 15 or 20 mg
     (A-DOSE). Dose intensity r = floor(10^6 D / P) (P = 3n - 2 planned units): the
     low-intensity patient and adherence are linear; the median via order statistics on
-    r, with r8 + r9 within :func:`median_bounds`.
+    r, with r8 + r9 within :func:`median_bounds`. ``sample`` seeds a random objective
+    (:func:`~.cpsat.random_objective`) instead of the plausibility one.
     """
-    b = Block("dosing")
+    b = Block("dosing", sample=sample)
     m = b.m
     R = range(N)
     c = {(i, k): m.NewIntVar(0, ROWS - 2, f"c{i}_{k}") for i in R for k in range(5)}
@@ -121,6 +123,7 @@ def build_dosing(seed: int, T: list[int], completed: list[bool], zeros: list[int
     add_range_claims(b, "txt.cumdose", D, Fraction(1, 5), 0, dose_plan(ROWS))
     noise = np.random.default_rng([seed, stable_seed("dose")]).integers(0, 3, N)
     b.cost += [(int(noise[i]), c[i, 2]) for i in R]
+    b.free = list(c.values())
     return b, D, c, n
 
 

@@ -63,6 +63,15 @@ def ventpred(d28: list[str], bad: list[int], good: list[int], seed: int) -> list
     return out
 
 
+LATE_GAP = (3, 10)  # days between consecutive events after day 28 (A-OS), upper end excluded
+
+
+def fits_followup(pattern: dict) -> bool:
+    """Whether every later event of a log-rank ``pattern`` fits into the follow-up at the widest gaps."""
+    events = sum(cl + ch + 1 for cl, ch, _ in pattern["late"])
+    return HORIZON + events * (LATE_GAP[1] - 1) < FOLLOWUP
+
+
 def os_times(V: dict, seed: int) -> list[tuple[float, int]]:
     """OS per patient: early deaths at TRTDURD; after day 28 the pattern's events in order
     (censorings then a death, per block) on increasing days; everyone else censored at the
@@ -72,7 +81,7 @@ def os_times(V: dict, seed: int) -> list[tuple[float, int]]:
     day = HORIZON
     for blk in V["late"]:
         for kind, _, i in blk:
-            day += int(rng.integers(3, 10))
+            day += int(rng.integers(*LATE_GAP))
             os_[i] = (float(day), 0 if kind == "D" else 1)
     if day >= FOLLOWUP:
         raise RuntimeError("late events do not fit into the follow-up")

@@ -106,12 +106,21 @@ def _targets(var: Var, rng: np.random.Generator) -> np.ndarray:
     return x * var.scale
 
 
-def solve_table1_var(key: str, seed: int, found: list) -> tuple[list[int], list[str]]:
-    """Solve one independent Table 1 variable: sorted scaled values nearest to seeded targets."""
-    b = Block(f"t1.{key}")
+def table1_block(key: str, sample: int | None = None) -> tuple[Block, list]:
+    """The block of one independent Table 1 variable and its sorted scaled values."""
+    b = Block(f"t1.{key}", sample=sample)
     var = TABLE1[key]
     xs = [b.m.NewIntVar(var.lo * var.scale, var.hi * var.scale, f"{key}{i}") for i in range(N)]
     add_sorted_summary(b, xs, var)
+    b.free = xs
+    return b, xs
+
+
+def solve_table1_var(key: str, seed: int, found: list, sample: int | None = None) -> tuple[list[int], list[str]]:
+    """Solve one independent Table 1 variable: sorted scaled values nearest to seeded targets
+    (or, with ``sample``, optimal for a random objective)."""
+    b, xs = table1_block(key, sample)
+    var = TABLE1[key]
     t = _targets(var, np.random.default_rng([seed, stable_seed(key)]))
     span = (var.hi - var.lo) * var.scale
     for x, tk in zip(xs, t, strict=True):
@@ -125,7 +134,7 @@ def bmi10(weight: int, height: int) -> int:
     return (2 * 10**5 * weight + height * height) // (2 * height * height)
 
 
-def solve_anthropometry(seed: int, found: list, tries: int = 8) -> tuple[pd.DataFrame, list[str]]:
+def solve_anthropometry(seed: int, found: list, tries: int = 8, sample: int | None = None) -> tuple[pd.DataFrame, list[str]]:
     """Weight (integer kg), height (integer cm) and BMI (0.1) linked per patient.
 
     Algorithm
@@ -137,6 +146,8 @@ def solve_anthropometry(seed: int, found: list, tries: int = 8) -> tuple[pd.Data
     """
     weight, height = TABLE1["weight"], TABLE1["height"]
     rng = np.random.default_rng([seed, stable_seed("anthro")])
+    # the weights keep their seeded targets even when sampling: extreme weight samples
+    # leave no height assignment, and the no-good retries then cost minutes
     wb = Block("t1.weight")
     W = [wb.m.NewIntVar(weight.lo, weight.hi, f"w{i}") for i in range(N)]
     add_sorted_summary(wb, W, weight)
@@ -147,10 +158,11 @@ def solve_anthropometry(seed: int, found: list, tries: int = 8) -> tuple[pd.Data
     for attempt in range(tries):
         s, w_relaxed = solve_block(wb, seed + attempt, det_time=10.0, found=found if attempt == 0 else None, opt_time=0.3)
         ws = [s.Value(x) for x in W]
-        pb = Block("t1.height_bmi")
+        pb = Block("t1.height_bmi", sample=sample)
         m = pb.m
         hvals = range(lo - 2 * attempt, hi + 1 + 2 * attempt)  # widened only on retries
         y = {(i, h): m.NewBoolVar(f"y{i}_{h}") for i in range(N) for h in hvals}
+        pb.free = list(y.values())
         hexpr = []
         for i in range(N):
             m.AddExactlyOne(y[i, h] for h in hvals)

@@ -40,7 +40,8 @@ def z2_bounds(p_value=P_VALUE, decimals: int = 3) -> tuple[Fraction, Fraction]:
     return z2_lo, z2_hi
 
 
-def build_time_to_start(nb: int, ng: int, seed: int, no_ties: bool = False) -> tuple[Block, dict, dict]:
+def build_time_to_start(nb: int, ng: int, seed: int, no_ties: bool = False,
+                        sample: int | None = None) -> tuple[Block, dict, dict]:
     """VENTPRED (half days, 0-10 days) as histograms of ``nb`` patients {DEAD, ICU
     VENTILATED} and ``ng`` ACUTE CARE patients.
 
@@ -50,8 +51,9 @@ def build_time_to_start(nb: int, ng: int, seed: int, no_ties: bool = False) -> t
     TC = sum(t^3 - t) over tie groups, z = A / (2 sigma) and
     sigma^2 = nb ng / 12 ((N + 1) - TC / (N (N - 1))), so
     z^2 within :func:`z2_bounds` is linear in A^2 and TC (both exact integers).
+    ``sample`` seeds a random objective (:func:`~.cpsat.random_objective`).
     """
-    b = Block(f"start[{nb},{ng}]")
+    b = Block(f"start[{nb},{ng}]", sample=sample)
     m = b.m
     levels = range(21)
     cb = {v: m.NewIntVar(0, nb, f"cb{v}") for v in levels}
@@ -109,5 +111,6 @@ def build_time_to_start(nb: int, ng: int, seed: int, no_ties: bool = False) -> t
             e = m.NewIntVar(0, N, "")
             m.Add(e >= c - 2)
             b.cost.append((20, e))
+    b.free = [*cb.values(), *cg.values()]
     return b, cb, cg
 
