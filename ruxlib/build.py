@@ -73,12 +73,13 @@ def toc_pages(root: Path = REPO) -> list[str]:
     return pages
 
 
-def _execute(page: str, stage: Path, params: dict) -> tuple[str, Path, float]:
+def _execute(page: str, source: Path, stage: Path, params: dict) -> tuple[str, Path, float]:
     """Convert one page to a notebook and execute it; return (page, executed notebook, seconds).
 
     The notebook is written to ``stage/_run/PAGE.ipynb`` and runs with the page's folder in the
-    stage as its working directory. Kernel chatter on stderr goes to ``stage/logs/PAGE.log``
-    instead of the terminal.
+    stage as its working directory. Kernel chatter on stderr, and the traceback of a failing
+    cell, go to ``stage/logs/PAGE.log`` instead of the terminal; a failure raises
+    :class:`BuildError` with :func:`_failure` as its message.
     """
     import os
 
@@ -89,7 +90,7 @@ def _execute(page: str, stage: Path, params: dict) -> tuple[str, Path, float]:
     cwd = (stage / page).parent
     for folder in (nb.parent, cwd):
         folder.mkdir(parents=True, exist_ok=True)
-    _convert(REPO / f"{page}.md", nb)
+    _convert(source, nb)
     log = stage / "logs" / f"{page.replace('/', '_')}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     saved = os.dup(2)
@@ -97,20 +98,40 @@ def _execute(page: str, stage: Path, params: dict) -> tuple[str, Path, float]:
     try:
         with open(log, "w") as fh:
             os.dup2(fh.fileno(), 2)
-            pm.execute_notebook(
-                str(nb), str(nb), parameters=params, kernel_name="python3",
-                cwd=str(cwd), progress_bar=False, log_output=False,
-            )
-    except pm.PapermillExecutionError as e:
-        executed = nbformat.read(str(nb), as_version=4)
-        failed = [c for c in executed.cells if any(o.get("output_type") == "error" for o in c.get("outputs", []))]
-        lines = failed[0].source.strip().splitlines() if failed else []
-        first = next((line for line in lines if not line.startswith(("#", ":"))), "")
-        raise BuildError(f"{page}.md: code cell `{first[:70]}` raised {e.ename}: {e.evalue}") from None
+            try:
+                pm.execute_notebook(
+                    str(nb), str(nb), parameters=params, kernel_name="python3",
+                    cwd=str(cwd), progress_bar=False, log_output=False,
+                )
+            except pm.PapermillExecutionError as e:
+                fh.write("\n".join(e.traceback) + "\n")
+                raise BuildError(_failure(page, nbformat.read(str(nb), as_version=4), e, log)) from None
     finally:
         os.dup2(saved, 2)
         os.close(saved)
     return page, nb, time.perf_counter() - start
+
+
+def _failure(page: str, executed, error, log: Path) -> str:
+    """One sentence for a page that failed: page, section, the exception, and that it is a bug.
+
+    Algorithm
+    ---------
+    The section is the last Markdown heading above the first cell with an error output
+    (the page's title when none). The exception is its class and the first line of its message.
+    """
+    section = None
+    for cell in executed.cells:
+        if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+            break
+        if cell.cell_type == "markdown":
+            headings = [line.lstrip("#").strip() for line in cell.source.splitlines() if line.startswith("#")]
+            section = headings[-1] if headings else section
+    where = f'section "{section}"' if section else "its first cell"
+    message = (error.evalue or "").strip().splitlines()
+    reason = f"{error.ename}: {message[0]}" if message else error.ename
+    return (f"{page}.md, {where}, failed on a study folder that `ruxlib check` accepted ({reason}). "
+            f"This is a bug in ruxbook: please report it with the study folder (traceback: {log}).")
 
 
 def _convert(src: Path, dst: Path) -> None:
@@ -227,7 +248,7 @@ def _execute_all(pages: list[str], stage: Path, cache: PageCache, keys: dict[str
     bar.update(len(timings))
     errors = []
     with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(todo) or 1))) as pool:
-        futures = [pool.submit(_execute, page, stage, params) for page in todo]
+        futures = [pool.submit(_execute, page, REPO / f"{page}.md", stage, params) for page in todo]
         for fut in as_completed(futures):
             try:
                 page, notebook, seconds = fut.result()
