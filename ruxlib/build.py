@@ -3,16 +3,23 @@
 Algorithm
 ---------
 1. Validate the study folder (:func:`ruxlib.io.load_study`); a data problem stops here.
-2. Read the pages from ``_toc.yml``; convert each jupytext MyST page to a notebook.
-3. Execute the pages with papermill, ``--jobs`` at a time, injecting ``data_dir`` and any
-   ``-p NAME VALUE`` into each page's ``parameters`` cell. The status page runs last, with
-   the others' execution times.
-4. Build the executed notebooks with Jupyter Book (execution off, ``-W -n --keep-going``:
-   any warning, broken reference or missing figure fails the build).
-5. Copy the HTML and ``results.json`` (every glued value by page and name) into a marked
-   sibling of OUT and swap it in (:mod:`ruxlib.outdir`). OUT and its stage are checked before
-   step 1: a folder that ``ruxlib build`` did not make, the study folder, or a folder that
-   cannot be written is refused, and nothing is deleted.
+2. Read the pages from ``_toc.yml``; lay out the Sphinx sources in the stage
+   ``_build/stage/<out>-<hash>``, which is kept between builds, writing only files whose
+   content changed, so that Sphinx re-reads only those.
+3. Key each page by its source, the library, the study folder, the parameters and the
+   environment (:mod:`ruxlib.cache`). Execute the pages whose key is not in the cache
+   ``_build/cache`` (all of them with ``force``) with papermill, ``--jobs`` at a time, all in
+   parallel, injecting ``data_dir`` and any ``-p NAME VALUE`` into each page's ``parameters``
+   cell; store each executed notebook under its key.
+4. :func:`ruxlib.publish.publish` each cached notebook into the stage; the status page gets
+   this build's execution times there.
+5. Build the stage with Jupyter Book, incrementally (execution off, ``-W -n --keep-going``: any
+   warning, broken reference or missing figure fails the build, and a failed build drops
+   Sphinx's environment so that the next one reports the warnings again).
+6. Copy the HTML and ``results.json`` (every glued value by page and name, the pages executed
+   and reused) into a marked sibling of OUT and swap it in (:mod:`ruxlib.outdir`). OUT, its
+   stage and the cache are checked before step 1: a folder that ``ruxlib build`` did not make,
+   the study folder, or a folder that cannot be written is refused, and nothing is deleted.
 """
 
 from __future__ import annotations
@@ -28,8 +35,9 @@ from pathlib import Path
 
 import yaml
 
+from .cache import PageCache, inputs_key, page_key
 from .io import load_study
-from .outdir import OutputError, Replacement, check_target, clear, mark
+from .outdir import OutputError, Replacement, check_target, mark, owned
 from .params import ParamError
 from .params import parse as parse_params
 from .paths import REPO
@@ -65,17 +73,24 @@ def toc_pages(root: Path = REPO) -> list[str]:
     return pages
 
 
-def _execute(page: str, stage: Path, params: dict) -> tuple[str, float]:
-    """Execute one staged page in place; return (page, seconds).
+def _execute(page: str, source: Path, stage: Path, params: dict) -> tuple[str, Path, float]:
+    """Convert one page to a notebook and execute it; return (page, executed notebook, seconds).
 
-    Kernel chatter on stderr goes to ``stage/logs/PAGE.log`` instead of the terminal.
+    The notebook is written to ``stage/_run/PAGE.ipynb`` and runs with the page's folder in the
+    stage as its working directory. Kernel chatter on stderr, and the traceback of a failing
+    cell, go to ``stage/logs/PAGE.log`` instead of the terminal; a failure raises
+    :class:`BuildError` with :func:`_failure` as its message.
     """
     import os
 
     import nbformat
     import papermill as pm
 
-    nb = stage / f"{page}.ipynb"
+    nb = stage / "_run" / f"{page}.ipynb"
+    cwd = (stage / page).parent
+    for folder in (nb.parent, cwd):
+        folder.mkdir(parents=True, exist_ok=True)
+    _convert(source, nb)
     log = stage / "logs" / f"{page.replace('/', '_')}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     saved = os.dup(2)
@@ -83,20 +98,52 @@ def _execute(page: str, stage: Path, params: dict) -> tuple[str, float]:
     try:
         with open(log, "w") as fh:
             os.dup2(fh.fileno(), 2)
-            pm.execute_notebook(
-                str(nb), str(nb), parameters=params, kernel_name="python3",
-                cwd=str(nb.parent), progress_bar=False, log_output=False,
-            )
-    except pm.PapermillExecutionError as e:
-        executed = nbformat.read(str(nb), as_version=4)
-        failed = [c for c in executed.cells if any(o.get("output_type") == "error" for o in c.get("outputs", []))]
-        lines = failed[0].source.strip().splitlines() if failed else []
-        first = next((line for line in lines if not line.startswith(("#", ":"))), "")
-        raise BuildError(f"{page}.md: code cell `{first[:70]}` raised {e.ename}: {e.evalue}") from None
+            try:
+                pm.execute_notebook(
+                    str(nb), str(nb), parameters=params, kernel_name="python3",
+                    cwd=str(cwd), progress_bar=False, log_output=False,
+                )
+            except pm.PapermillExecutionError as e:
+                fh.write("\n".join(e.traceback) + "\n")
+                raise BuildError(_failure(page, nbformat.read(str(nb), as_version=4), e, log)) from None
     finally:
         os.dup2(saved, 2)
         os.close(saved)
-    return page, time.perf_counter() - start
+    return page, nb, time.perf_counter() - start
+
+
+def _failure(page: str, executed, error, log: Path) -> str:
+    """One sentence for a page that failed: page, section, the exception, and that it is a bug.
+
+    Algorithm
+    ---------
+    The section is the last Markdown heading above the first cell with an error output
+    (the page's title when none). The exception is its class and the first line of its message.
+    """
+    section = None
+    for cell in executed.cells:
+        if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+            break
+        if cell.cell_type == "markdown":
+            headings = [line.lstrip("#").strip() for line in cell.source.splitlines() if line.startswith("#")]
+            section = headings[-1] if headings else section
+    where = f'section "{section}"' if section else "its first cell"
+    message = (error.evalue or "").strip().splitlines()
+    reason = f"{error.ename}: {message[0]}" if message else error.ename
+    return (f"{page}.md, {where}, failed on a study folder that `ruxlib check` accepted ({reason}). "
+            f"This is a bug in ruxbook: please report it with the study folder (traceback: {log}).")
+
+
+def _convert(src: Path, dst: Path) -> None:
+    """Write the jupytext MyST page ``src`` as the notebook ``dst``, its parameter defaults hidden."""
+    import jupytext
+
+    nb = jupytext.read(src)
+    nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
+    for cell in nb.cells:  # the injected cell shows the values used; hide the defaults
+        if "parameters" in cell.metadata.get("tags", []):
+            cell.metadata["tags"] = [*cell.metadata["tags"], "remove-cell"]
+    jupytext.write(nb, dst)
 
 
 def _stage_dir(out: Path) -> Path:
@@ -107,36 +154,34 @@ def _stage_dir(out: Path) -> Path:
     return REPO / "_build" / "stage" / f"{out.name}-{key}"
 
 
-def _stage(stage: Path, pages: list[str], title: str | None = None) -> None:
-    import jupytext
+def _write_if_changed(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` unless it already holds them (Sphinx re-reads what is newer)."""
+    if path.is_file() and path.read_bytes() == data:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
 
-    clear(stage)  # only a stage that ruxlib build made (marked) is removed
-    stage.mkdir(parents=True)
-    mark(stage)
+
+def _stage(stage: Path, pages: list[str], title: str | None = None) -> None:
+    """Lay out the Sphinx sources in the (kept) stage; only files whose content changed are written."""
+    stage.mkdir(parents=True, exist_ok=True)
+    if not owned(stage):
+        mark(stage)  # check_target has refused a stage that is neither ours nor empty
+    for page in pages:
+        if not (REPO / f"{page}.md").exists():
+            raise BuildError(f"_toc.yml lists {page}, but {page}.md does not exist")
     toc = yaml.safe_load((REPO / "_toc.yml").read_text(encoding="utf-8"))
     toc["parts"] = [part for part in toc.get("parts", []) if part.get("chapters")]  # skip empty parts
-    (stage / "_toc.yml").write_text(yaml.safe_dump(toc, sort_keys=False), encoding="utf-8")
-    for name in ("_config.yml", "references.bib"):
-        if (REPO / name).exists():
-            shutil.copy(REPO / name, stage / name)
+    _write_if_changed(stage / "_toc.yml", yaml.safe_dump(toc, sort_keys=False).encode())
+    if (REPO / "references.bib").exists():
+        _write_if_changed(stage / "references.bib", (REPO / "references.bib").read_bytes())
     for src in (REPO / "book").rglob("*"):
         if src.is_file() and src.suffix not in {".md", ".ipynb"} and "__pycache__" not in src.parts:
-            dst = stage / src.relative_to(REPO)
-            dst.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(src, dst)
-    for page in pages:
-        src = REPO / f"{page}.md"
-        if not src.exists():
-            raise BuildError(f"_toc.yml lists {page}, but {src.relative_to(REPO)} does not exist")
-        nb = jupytext.read(src)
-        nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
-        for cell in nb.cells:  # the injected cell shows the values used; hide the defaults
-            if "parameters" in cell.metadata.get("tags", []):
-                cell.metadata["tags"] = [*cell.metadata["tags"], "remove-cell"]
-        dst = stage / f"{page}.ipynb"
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        jupytext.write(nb, dst)
-    config = yaml.safe_load((stage / "_config.yml").read_text(encoding="utf-8"))
+            _write_if_changed(stage / src.relative_to(REPO), src.read_bytes())
+    for stale in (stage / "book").rglob("*.ipynb"):  # a page no longer in _toc.yml
+        if stale.relative_to(stage).with_suffix("").as_posix() not in pages:
+            stale.unlink()
+    config = yaml.safe_load((REPO / "_config.yml").read_text(encoding="utf-8"))
     config.setdefault("execute", {})["execute_notebooks"] = "off"
     if title:  # another trial's data: the book is about that trial
         import re  # the theme inserts the title as raw HTML and the page <title> escapes it: drop markup
@@ -146,7 +191,7 @@ def _stage(stage: Path, pages: list[str], title: str | None = None) -> None:
         sphinx = config.setdefault("sphinx", {}).setdefault("config", {})
         sphinx["mathjax_path"] = "mathjax/tex-chtml.js"
         sphinx["html_static_path"] = ["_static"]
-    (stage / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    _write_if_changed(stage / "_config.yml", yaml.safe_dump(config, sort_keys=False).encode())
 
 
 def _vendor_mathjax(dest: Path) -> bool:
@@ -158,9 +203,10 @@ def _vendor_mathjax(dest: Path) -> bool:
     es5 = Path(mathjax.__file__).parent / "static" / "mathjax" / "es5"
     if not (es5 / "tex-chtml.js").exists():
         return False
-    dest.mkdir(parents=True, exist_ok=True)
-    shutil.copy(es5 / "tex-chtml.js", dest / "tex-chtml.js")
-    shutil.copytree(es5 / "output" / "chtml" / "fonts", dest / "output" / "chtml" / "fonts", dirs_exist_ok=True)
+    if not (dest / "tex-chtml.js").exists():  # kept in the stage between builds
+        dest.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(es5 / "output" / "chtml" / "fonts", dest / "output" / "chtml" / "fonts", dirs_exist_ok=True)
+        shutil.copy(es5 / "tex-chtml.js", dest / "tex-chtml.js")  # last: its presence means complete
     return True
 
 
@@ -185,16 +231,68 @@ def glued_values(notebook: Path) -> dict:
     return values
 
 
-def build(data: Path, out: Path | None = None, params: dict | None = None, jobs: int = 1,
-          progress: bool = True) -> Path:
-    """Validate, execute and build the book; return the HTML folder."""
+def _execute_all(pages: list[str], stage: Path, cache: PageCache, keys: dict[str, str], params: dict,
+                 jobs: int, progress: bool, force: bool) -> dict[str, float | None]:
+    """Execute the pages whose key is not in ``cache`` (all with ``force``), ``jobs`` at a time.
+
+    Each executed notebook is stored in ``cache``. Returns each page's execution seconds, ``None``
+    for a page reused from the cache. Every page runs in parallel with the others (the status
+    page's timings are filled in by :func:`publish`).
+    """
     from tqdm import tqdm
 
+    timings: dict[str, float | None] = {} if force else {p: None for p in pages if cache.get(p, keys[p])}
+    todo = [p for p in pages if p not in timings]
+    bar = tqdm(total=len(pages), desc="executing pages", unit="page", disable=not progress, file=sys.stderr)
+    bar.set_postfix_str(f"{len(timings)} cached")
+    bar.update(len(timings))
+    errors = []
+    with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(todo) or 1))) as pool:
+        futures = [pool.submit(_execute, page, REPO / f"{page}.md", stage, params) for page in todo]
+        for fut in as_completed(futures):
+            try:
+                page, notebook, seconds = fut.result()
+            except BuildError as e:
+                errors.append(str(e))
+            else:
+                cache.put(page, keys[page], notebook)
+                timings[page] = seconds
+            bar.update(1)
+    bar.close()
+    if errors:
+        raise BuildError("\n".join(sorted(errors)))
+    return timings
+
+
+def _publish_all(pages: list[str], stage: Path, cache: PageCache, keys: dict[str, str],
+                 timings: dict[str, float | None], *, publication: bool, params: dict,
+                 folder: str) -> dict[str, dict]:
+    """Publish each cached notebook into the stage (written only if changed); return glued values."""
+    glued = {}
+    for page in pages:
+        work = stage / "_run" / f"{page}.ipynb"
+        work.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(cache.get(page, keys[page]), work)
+        publish(work, publication=publication, params=params, folder=folder,
+                glued=glued_values(work), timings=timings if page == STATUS_PAGE else None)
+        glued[page] = glued_values(work)
+        _write_if_changed(stage / f"{page}.ipynb", work.read_bytes())
+    return glued
+
+
+def build(data: Path, out: Path | None = None, params: dict | None = None, jobs: int = 1,
+          progress: bool = True, force: bool = False) -> Path:
+    """Validate, execute (what changed, or everything with ``force``) and build the book.
+
+    Returns the HTML folder. ``results.json`` in it lists the pages executed and those reused
+    from the cache (see :mod:`ruxlib.cache`).
+    """
     params = parse_params(params)  # ParamError before anything runs
     data = Path(data).resolve()
     inputs = {"the study folder": data, "the book's pages": REPO / "book", "the library": REPO / "ruxlib"}
     out = check_target(Path(out) if out else REPO / "_build" / "html", inputs)
     stage = check_target(_stage_dir(out), inputs, label="stage folder")
+    cache = PageCache(check_target(REPO / "_build" / "cache", inputs, label="cache folder"))
     study = load_study(data)  # raises DataError with every problem
     if progress:
         from .io import check_study, coverage
@@ -205,52 +303,35 @@ def build(data: Path, out: Path | None = None, params: dict | None = None, jobs:
     pages = toc_pages()
     _stage(stage, pages, title=None if study.publication else study.title)
 
-    shown = dict(params)
-    params["data_dir"] = str(data)
-    first = [p for p in pages if p != STATUS_PAGE]
-    timings: dict[str, float] = {}
-    with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = {pool.submit(_execute, page, stage, params): page for page in first}
-        bar = tqdm(total=len(pages), desc="executing pages", unit="page", disable=not progress, file=sys.stderr)
-        errors = []
-        for fut in as_completed(futures):
-            try:
-                page, seconds = fut.result()
-                timings[page] = seconds
-            except BuildError as e:
-                errors.append(str(e))
-            bar.update(1)
-        if errors:
-            bar.close()
-            raise BuildError("\n".join(sorted(errors)))
-        if STATUS_PAGE in pages:
-            timing_file = stage / "timings.json"
-            timing_file.write_text(json.dumps({p: round(timings[p], 2) for p in first}, indent=1))
-            _, timings[STATUS_PAGE] = _execute(STATUS_PAGE, stage, {**params, "timings_path": str(timing_file)})
-            bar.update(1)
-        bar.close()
+    shared = inputs_key(REPO / "ruxlib", data, params, REPO)
+    keys = {p: page_key(REPO / f"{p}.md", shared) for p in pages}
+    timings = _execute_all(pages, stage, cache, keys, {**params, "data_dir": str(data)}, jobs, progress, force)
+    glued = _publish_all(pages, stage, cache, keys, timings, publication=study.publication, params=params,
+                         folder=data.name)
+    _sphinx(stage)
+    results = {
+        "data": data.name,
+        "parameters": params,
+        "timings": {p: round(s, 2) for p, s in timings.items() if s is not None},
+        "cache": {"executed": [p for p in pages if timings[p] is not None],
+                  "reused": [p for p in pages if timings[p] is None]},
+        "pages": glued,
+    }
+    with Replacement(out) as new:
+        shutil.copytree(stage / "_out" / "_build" / "html", new, dirs_exist_ok=True)
+        (new / "results.json").write_text(json.dumps(results, indent=1, default=str), encoding="utf-8")
+    return out
 
-    glued = {p: glued_values(stage / f"{p}.ipynb") for p in pages}
-    for page in pages:
-        publish(stage / f"{page}.ipynb", publication=study.publication, params=shown, folder=data.name,
-                glued=glued[page])
+
+def _sphinx(stage: Path) -> None:
+    """Build the staged notebooks with Jupyter Book, incrementally (its environment is kept)."""
     result = subprocess.run(
         [str(Path(sys.executable).parent / "jupyter-book"), "build", str(stage), "--path-output", str(stage / "_out"),
          "-W", "-n", "--keep-going"],
         capture_output=True, text=True,
     )
     if result.returncode != 0:
+        shutil.rmtree(stage / "_out", ignore_errors=True)  # else the next, incremental build hides the warnings
         lines = (result.stdout + result.stderr).splitlines()
         bad = [line for line in lines if "WARNING" in line or "ERROR" in line or "Error" in line]
         raise BuildError("Jupyter Book failed:\n" + "\n".join((bad or lines)[-30:]))
-    html = stage / "_out" / "_build" / "html"
-    results = {
-        "data": data.name,
-        "parameters": {k: v for k, v in params.items() if k != "data_dir"},
-        "timings": {p: round(s, 2) for p, s in timings.items()},
-        "pages": glued,
-    }
-    with Replacement(out) as new:
-        shutil.copytree(html, new, dirs_exist_ok=True)
-        (new / "results.json").write_text(json.dumps(results, indent=1, default=str), encoding="utf-8")
-    return out

@@ -44,6 +44,7 @@ def _build(args: argparse.Namespace) -> int:
             out=Path(args.out) if args.out else None,
             params=params,
             jobs=args.jobs,
+            force=args.force,
         )
     except (DataError, OutputError, ParamError) as e:
         print(str(e), file=sys.stderr)
@@ -109,6 +110,8 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("-p", "--param", nargs=2, action="append", metavar=("NAME", "VALUE"),
                    help="set a page parameter (e.g. -p horizon 28); repeatable")
     b.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="pages executed in parallel (default: cores)")
+    b.add_argument("--force", action="store_true",
+                   help="execute every page, even those the cache holds for the same inputs")
     b.set_defaults(func=_build)
 
     pp = sub.add_parser("params", help="list the page parameters that -p sets (name, default, allowed values)")

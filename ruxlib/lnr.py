@@ -140,8 +140,10 @@ def lnr_groups(study: Study, horizon: float = 28, at_median: str = "high") -> pd
     return out
 
 
-def lnr_wmw(study: Study, horizon: float = 28, exact: bool = True) -> TestResult:
-    """Exact two-sided WMW test of baseline LNR, survivors vs non-survivors at the horizon.
+def lnr_wmw(study: Study, horizon: float = 28, exact: bool | None = None) -> TestResult:
+    """Two-sided WMW test of baseline LNR, survivors vs non-survivors at the horizon.
+
+    Exact while feasible (``exact=None``: see :func:`ruxlib.stats.wmw`).
 
     Returns
     -------

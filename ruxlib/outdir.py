@@ -170,20 +170,6 @@ def check_target(out: Path, inputs: dict[str, Path], *, label: str = "--out") ->
     return out
 
 
-def clear(folder: Path) -> None:
-    """Remove ``folder`` if it is ours (marked) or empty; refuse anything else."""
-    if not (folder.exists() or folder.is_symlink()):
-        return
-    if folder.is_dir() and not folder.is_symlink():
-        if owned(folder):
-            shutil.rmtree(folder)
-            return
-        if not any(folder.iterdir()):
-            folder.rmdir()
-            return
-    raise OutputError(f"refusing to remove {folder}: it was not made by ruxlib build")
-
-
 class Replacement:
     """Build a new version of ``out`` beside it, then swap it in atomically.
 

@@ -92,7 +92,7 @@ PARAMS: dict[str, Param] = {
 }
 """Every parameter a user may set. ``data_dir`` is set by ``--data``, never by ``-p``."""
 
-RESERVED = {"data_dir": "--data", "timings_path": "the build itself"}
+RESERVED = {"data_dir": "--data"}
 
 
 def parse(given: dict[str, str] | None) -> dict[str, object]:

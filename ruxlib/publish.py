@@ -14,6 +14,9 @@ Algorithm
    ``None``) is left out; the page's "Not available" box says what is missing.
 4. In tables shown to a reader, a missing value (``NaN``, ``nan``, ``<NA>``, ``None``) is shown
    as an em dash, and a note under the table says that the dash means "not available".
+5. Given the build's ``timings``, the cell tagged ``build-timings`` (on the status page) shows
+   them as a table, page by page ("reused" for a page taken from the cache), and glues their
+   total as ``status-total``; the page is executed with the others, so its own time is blank.
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ def _missing(value) -> bool:
 
 
 def _parameters_line(params: dict, folder: str) -> str:
-    shown = ", ".join(f"`{k} = {v!r}`" for k, v in params.items() if k not in ("data_dir", "timings_path"))
+    shown = ", ".join(f"`{k} = {v!r}`" for k, v in params.items() if k != "data_dir")
     ran = f"with {shown}, " if shown else ""
     return f"*This page ran {ran}on the study folder `{folder}`.*"
 
@@ -119,7 +122,28 @@ def _clean_outputs(cell) -> None:
             data["text/html"] = new + DASH_NOTE
 
 
-def publish(notebook: Path, *, publication: bool, params: dict, folder: str, glued: dict) -> None:
+def _timings_outputs(timings: dict[str, float | None]) -> list:
+    """Outputs of the ``build-timings`` cell: a table of page times and the glued total."""
+    import html
+
+    import nbformat
+
+    rows = "".join(
+        f"<tr><td>{html.escape(page)}</td><td>{'reused' if s is None else f'{s:.1f}'}</td></tr>"
+        for page, s in timings.items()
+    )
+    table = f"<table><thead><tr><th>page</th><th>seconds</th></tr></thead><tbody>{rows}</tbody></table>"
+    total = round(sum(s for s in timings.values() if s is not None), 1)
+    glue = "application/papermill.record/"
+    return [
+        nbformat.v4.new_output("display_data", data={"text/html": table, "text/plain": "page timings"}),
+        nbformat.v4.new_output("display_data", data={glue + "text/plain": repr(total)},
+                               metadata={"scrapbook": {"name": "status-total", "mime_prefix": glue}}),
+    ]
+
+
+def publish(notebook: Path, *, publication: bool, params: dict, folder: str, glued: dict,
+            timings: dict[str, float | None] | None = None) -> None:
     """Rewrite the executed ``notebook`` in place for readers (see the module's algorithm)."""
     import nbformat
 
@@ -134,5 +158,7 @@ def publish(notebook: Path, *, publication: bool, params: dict, folder: str, glu
     for cell in cells:
         if cell.cell_type == "code":
             _clean_outputs(cell)
+        if timings is not None and "build-timings" in cell.metadata.get("tags", []):
+            cell.outputs = _timings_outputs(timings)
     nb.cells = _prune_markdown(cells, publication, glued)
     nbformat.write(nb, str(notebook))

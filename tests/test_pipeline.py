@@ -22,7 +22,8 @@ def test_results_json_has_every_page_and_glued_values(built_book):
     results = json.loads((built_book / "results.json").read_text())
     assert set(results["pages"]) == set(toc_pages())
     assert results["pages"]["book/intro"]["intro-n"] >= 1
-    assert set(results["timings"]) == set(toc_pages())
+    assert set(results["cache"]["executed"]) | set(results["cache"]["reused"]) == set(toc_pages())
+    assert set(results["timings"]) == set(results["cache"]["executed"])
 
 
 def test_shipped_book_shows_no_missing_value_words_or_paths(built_book):

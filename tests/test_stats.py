@@ -230,3 +230,24 @@ def test_test_result_summary_of_a_chi_square_test_shows_df_and_small_p():
     r = stats.TestResult(statistic=12.5, pvalue=0.0004, method="chi-square", n=30, df=2, test="Log-rank",
                          symbol="χ²")
     assert r.summary() == "Log-rank, chi-square: χ² = 12.5, df = 2, p < 0.001 (n = 30)"
+
+
+def test_wmw_chooses_exact_by_size_and_refuses_an_infeasible_exact_request():
+    import numpy as np
+
+    from ruxlib.stats import EXACT_LIMIT_N, EXACT_MAX_N, ExactTooLarge, signed_rank, wmw
+
+    rng = np.random.default_rng(0)
+    small, large = rng.normal(size=EXACT_MAX_N // 2), rng.normal(size=5000)
+    assert wmw(small, small + 1).method == "exact"
+    assert wmw(large[:2500], large[2500:]).method == "normal"
+    with pytest.raises(ExactTooLarge, match=f"limited to {EXACT_LIMIT_N} observations"):
+        wmw(large[:2500], large[2500:], exact=True)
+    with pytest.raises(ExactTooLarge):
+        signed_rank(large, exact=True)
+
+
+def test_smallest_exact_p_underflows_to_zero_without_overflow():
+    from ruxlib.stats import smallest_exact_p
+
+    assert smallest_exact_p(5000, 5000) == 0.0

@@ -1,0 +1,122 @@
+"""The page cache: what changes a page's key, reuse on a rebuild, --force, and a failing page."""
+
+import json
+import os
+
+import pytest
+
+from ruxlib.build import REPO, BuildError, _execute, build, toc_pages
+from ruxlib.cache import ENVIRONMENT, KEEP, PageCache, inputs_key, page_key, tree_hash
+from ruxlib.cli import parser
+
+DATA = REPO / "data"
+
+
+@pytest.fixture
+def world(tmp_path):
+    """A small copy of every input a key depends on: page, library, study folder, repository."""
+    (tmp_path / "page.md").write_text("# A page\n")
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    (lib / "mod.py").write_text("x = 1\n")
+    data = tmp_path / "study"
+    data.mkdir()
+    (data / "adsl.csv").write_text("USUBJID\nA\n")
+    repo = tmp_path / "repo"
+    (repo / "benchmarks").mkdir(parents=True)
+    for name in ENVIRONMENT:
+        (repo / name).write_text("pinned\n")
+    return tmp_path, lib, data, repo
+
+
+def _key(world, params=None):
+    tmp, lib, data, repo = world
+    return page_key(tmp / "page.md", inputs_key(lib, data, params or {"horizon": 28}, repo))
+
+
+def test_same_inputs_same_key(world):
+    assert _key(world) == _key(world)
+
+
+@pytest.mark.parametrize("change", ["page", "library", "new library file", "data", "data file renamed",
+                                    "requirements", "benchmarks"])
+def test_each_input_changes_the_key(world, change):
+    tmp, lib, data, repo = world
+    before = _key(world)
+    edit = {
+        "page": lambda: (tmp / "page.md").write_text("# A page, edited\n"),
+        "library": lambda: (lib / "mod.py").write_text("x = 2\n"),
+        "new library file": lambda: (lib / "other.py").write_text(""),
+        "data": lambda: (data / "adsl.csv").write_text("USUBJID\nB\n"),
+        "data file renamed": lambda: (data / "adsl.csv").rename(data / "adae.csv"),
+        "requirements": lambda: (repo / "requirements.txt").write_text("pinned again\n"),
+        "benchmarks": lambda: (repo / "benchmarks" / "results.json").write_text("{}\n"),
+    }[change]
+    edit()
+    assert _key(world) != before
+
+
+def test_parameters_change_the_key_but_not_their_order(world):
+    assert _key(world, {"horizon": 28}) != _key(world, {"horizon": 21})
+    assert _key(world, {"horizon": 28, "day": 14}) == _key(world, {"day": 14, "horizon": 28})
+
+
+def test_bytecode_does_not_change_the_library_hash(world):
+    _, lib, _, _ = world
+    before = tree_hash(lib)
+    (lib / "__pycache__").mkdir()
+    (lib / "__pycache__" / "mod.cpython-311.pyc").write_bytes(b"\0")
+    assert tree_hash(lib) == before
+
+
+def test_cache_is_marked_keeps_the_newest_entries_of_a_page(tmp_path):
+    from ruxlib.outdir import owned
+
+    cache = PageCache(tmp_path / "cache")
+    assert owned(cache.folder)
+    nb = tmp_path / "x.ipynb"
+    nb.write_text("{}")
+    keys = [f"{i:032x}" + "0" * 32 for i in range(KEEP + 2)]
+    for i, key in enumerate(keys):
+        stored = cache.put("book/a", key, nb)
+        os.utime(stored, (i, i))  # distinct ages, oldest first
+    cache.put("book/b", keys[0], nb)
+    assert cache.get("book/a", keys[0]) is None and cache.get("book/a", keys[-1]) is not None
+    assert len(list(cache.folder.glob("book_a-*.ipynb"))) == KEEP
+    assert cache.get("book/b", keys[0]) is not None
+
+
+def test_force_is_a_build_option():
+    assert parser().parse_args(["build", "--force"]).force is True
+    assert parser().parse_args(["build"]).force is False
+
+
+@pytest.mark.slow
+def test_failing_page_names_page_section_and_reason_without_a_traceback(tmp_path):
+    page = tmp_path / "broken.md"
+    page.write_text(
+        "---\njupytext:\n  text_representation: {extension: .md, format_name: myst}\n"
+        "kernelspec: {display_name: Python 3, language: python, name: python3}\n---\n\n"
+        "# Broken\n\n## Survival at the horizon\n\n"
+        "```{code-cell} ipython3\nraise ValueError('the LNR test needs survivors\\nsecond line')\n```\n"
+    )
+    with pytest.raises(BuildError) as info:
+        _execute("book/broken", page, tmp_path / "stage", {})
+    message = str(info.value)
+    assert message.startswith('book/broken.md, section "Survival at the horizon", failed on a study folder')
+    assert "(ValueError: the LNR test needs survivors)" in message
+    assert "bug in ruxbook" in message and "Traceback" not in message and "\n" not in message
+    assert "ValueError" in (tmp_path / "stage" / "logs" / "book_broken.log").read_text()
+
+
+@pytest.mark.slow
+def test_rebuild_reuses_every_page_and_force_executes_every_page(tmp_path):
+    out = tmp_path / "html"
+    build(data=DATA, out=out, jobs=os.cpu_count() or 1, progress=False)
+    build(data=DATA, out=out, jobs=os.cpu_count() or 1, progress=False)
+    cache = json.loads((out / "results.json").read_text())["cache"]
+    assert cache == {"executed": [], "reused": toc_pages()}
+    build(data=DATA, out=out, jobs=os.cpu_count() or 1, progress=False, force=True)
+    cache = json.loads((out / "results.json").read_text())["cache"]
+    assert cache == {"executed": toc_pages(), "reused": []}
+
