@@ -286,17 +286,17 @@ def _value_problems(spec: FileSpec, frame: pd.DataFrame) -> list[str]:
             message = _rule_text(col, rule)
             problems.append(f"{_where(spec, idx, usub)}: {col.name} {message}, got {got}")
     if spec.unique:
-        keys = frame[list(spec.unique)].astype(str).agg("\x1f".join, axis=1)
-        first_row: dict[str, int] = {}
-        for idx, key in keys.items():
-            if key in first_row:
+        keys = frame[list(spec.unique)].astype(str)
+        dup = keys.duplicated(keep="first")
+        if dup.any():
+            first = keys.reset_index().groupby(list(spec.unique), sort=False)[frame.index.name or "index"].first()
+            for idx in frame.index[dup.to_numpy()]:
+                key = tuple(keys.loc[idx])
                 shown = ", ".join(f"{k} {frame[k].loc[idx]}" for k in spec.unique)
                 problems.append(
-                    f"{_where(spec, idx, frame['USUBJID'].loc[idx])}: duplicate of row {first_row[key]} "
+                    f"{_where(spec, idx, frame['USUBJID'].loc[idx])}: duplicate of row {first.loc[key if len(key) > 1 else key[0]]} "
                     f"({shown}); {' × '.join(spec.unique)} must be unique"
                 )
-            else:
-                first_row[key] = idx
     return problems
 
 
@@ -373,18 +373,21 @@ def _cross_file_problems(frames: dict[str, pd.DataFrame]) -> list[str]:
 
 def _overlapping_episodes(icu: pd.DataFrame) -> list[str]:
     """Episodes of one type and subject that overlap (they would be counted twice)."""
-    problems = []
-    for (usubjid, paramcd), rows in icu.sort_values(["ASTDY", "AENDY"]).groupby(["USUBJID", "PARAMCD"], sort=False):
-        end, end_row = -math.inf, None
-        for i, r in rows.iterrows():
-            if r["ASTDY"] < end:
-                problems.append(
-                    f"adicu.csv row {i} (USUBJID {usubjid}): {paramcd} episode from day {r['ASTDY']:g} overlaps "
-                    f"row {end_row} (to day {end:g}); episodes of one type must not overlap"
-                )
-            if r["AENDY"] > end:
-                end, end_row = r["AENDY"], i
-    return problems
+    ordered = icu.sort_values(["USUBJID", "PARAMCD", "ASTDY", "AENDY"])
+    group = ordered.groupby(["USUBJID", "PARAMCD"], sort=False)
+    reach = group["AENDY"].cummax().groupby([ordered["USUBJID"], ordered["PARAMCD"]], sort=False).shift()
+    rows = ordered.index.to_series()
+    # the row that reached furthest so far: the one whose AENDY equals the running maximum
+    holder = rows.where(ordered["AENDY"].eq(group["AENDY"].cummax())).groupby(
+        [ordered["USUBJID"], ordered["PARAMCD"]], sort=False).ffill()
+    prev_holder = holder.groupby([ordered["USUBJID"], ordered["PARAMCD"]], sort=False).shift()
+    bad = ordered.index[(ordered["ASTDY"] < reach).fillna(False).to_numpy()]
+    return [
+        f"adicu.csv row {i} (USUBJID {ordered.loc[i, 'USUBJID']}): {ordered.loc[i, 'PARAMCD']} episode from day "
+        f"{ordered.loc[i, 'ASTDY']:g} overlaps row {int(prev_holder.loc[i])} (to day {reach.loc[i]:g}); "
+        "episodes of one type must not overlap"
+        for i in bad
+    ]
 
 
 def _paramcd_case(name: str, frame: pd.DataFrame) -> list[str]:
