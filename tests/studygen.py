@@ -81,7 +81,8 @@ def valid_folders(draw) -> Folder:
     """A folder within the data contract: 1–60 subjects, optional files present, absent or header-only."""
     n = draw(st.integers(1, 60))
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    ids = [f"S-{i:03d}" for i in range(n)]
+    pattern = draw(st.sampled_from(("S-{:03d}", "{}", "RUX 2020/{:02d}")))
+    ids = [pattern.format(i) for i in range(n)]
     files: dict[str, pd.DataFrame | str] = {"adsl.csv": _adsl(draw, rng, ids)}
     for stem in OPTIONAL:
         state = draw(st.sampled_from(("absent", "present", "present", "header-only")))
@@ -124,7 +125,8 @@ def _adsl(draw, rng, ids) -> pd.DataFrame:
     if "LNRBL" in optional:
         cols["LNRBL"] = [np.nan if rng.random() < 0.2 else round(float(rng.uniform(0.01, 0.5)), 3) for _ in ids]
     if "LNREXCL" in optional:
-        cols["LNREXCL"] = ["LEUKEMIA" if rng.random() < 0.1 else "" for _ in ids]
+        share = draw(st.sampled_from((0.1, 1.0)))
+        cols["LNREXCL"] = ["LEUKEMIA" if rng.random() < share else "" for _ in ids]
     if "FLAGS" in optional:
         for flag in draw(st.sets(st.sampled_from(sorted(ELIGIBILITY_FLAGS)), min_size=1)):
             cols[flag] = list(rng.choice(["Y", "N", ""], n))
@@ -139,10 +141,11 @@ def _adtte(draw, rng, ids) -> pd.DataFrame:
     k = len(covered)
     aval = rng.integers(1, 5, k) if pattern == "ties" else rng.integers(0, 90, k)
     cnsr = {"all-censored": np.ones(k), "all-dead": np.zeros(k)}.get(pattern, rng.integers(0, 2, k))
-    cols = {"USUBJID": covered, "PARAMCD": ["OS"] * k, "AVAL": list(aval.astype(float)),
-            "CNSR": [str(int(c)) for c in cnsr]}
+    codes = draw(st.sampled_from((("OS",), ("OS",), ("OS", "PFS"), ("ICUFREE",))))
+    cols = {"USUBJID": covered * len(codes), "PARAMCD": [c for c in codes for _ in covered],
+            "AVAL": list(aval.astype(float)) * len(codes), "CNSR": [str(int(c)) for c in cnsr] * len(codes)}
     if draw(st.booleans()):
-        cols["PARAM"] = ["Overall survival"] * k
+        cols["PARAM"] = [f"Parameter {c}" for c in cols["PARAMCD"]]
     return _frame(cols)
 
 
@@ -211,6 +214,8 @@ def _adex(draw, rng, ids) -> pd.DataFrame:
 def _adicu(draw, rng, ids) -> pd.DataFrame:
     rows = []
     for u in ids:
+        if rng.random() < 0.1:
+            continue
         start = -float(rng.integers(0, 5))
         end = start + float(rng.integers(0, 40))
         rows.append((u, "ICU", start, end))
@@ -406,6 +411,15 @@ def mutated_folders(draw) -> Folder:
     if MUTATIONS[fault](draw, folder):
         folder.fault = fault
     return folder
+
+
+def page_params() -> st.SearchStrategy[dict]:
+    """Page parameters (:data:`ruxlib.params.PARAMS`) within their allowed ranges, each optional."""
+    return st.fixed_dictionaries({}, optional={
+        "horizon": st.integers(1, 3650), "alpha": st.floats(0.001, 0.5), "conf_type": st.sampled_from(("log-log", "log", "plain")),
+        "min_grade": st.integers(1, 5), "adherence_threshold": st.floats(0, 100), "day": st.integers(1, 3650),
+        "month": st.integers(28, 31),
+    })
 
 
 def folders() -> st.SearchStrategy[Folder]:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
-from studygen import folders, snapshot, valid_folders
+from studygen import folders, page_params, snapshot, valid_folders
 
 from ruxlib import io, pages
 
@@ -31,7 +31,7 @@ def _plain(value) -> bool:
         isinstance(value, int | float) and not (isinstance(value, float) and not math.isfinite(value)))
 
 
-def _holds(folder) -> None:
+def _holds(folder, params) -> None:
     """Check refuses with named problems, or every page runs; the folder is unchanged."""
     with tempfile.TemporaryDirectory() as tmp:
         path = folder.write(Path(tmp) / "study")
@@ -43,7 +43,7 @@ def _holds(folder) -> None:
             for problem in check.problems:
                 assert _NAMES_A_FILE.match(problem), f"problem does not name a file: {problem}"
         else:
-            values = pages.evaluate_all(io.load_study(path))
+            values = pages.evaluate_all(io.load_study(path), **params)
             assert set(values) == set(pages.PAGES)
             odd = {(label, k): v for label, vals in values.items() for k, v in vals.items() if not _plain(v)}
             assert not odd, odd
@@ -51,9 +51,9 @@ def _holds(folder) -> None:
 
 
 @settings(max_examples=30, **_SETTINGS)
-@given(folders())
-def test_check_refuses_or_every_page_runs(folder):
-    _holds(folder)
+@given(folders(), page_params())
+def test_check_refuses_or_every_page_runs(folder, params):
+    _holds(folder, params)
 
 
 @settings(max_examples=15, **_SETTINGS)
@@ -66,9 +66,9 @@ def test_check_accepts_the_valid_folders(folder):
 
 @pytest.mark.slow
 @settings(max_examples=300, **_SETTINGS)
-@given(folders())
-def test_check_refuses_or_every_page_runs_many(folder):
-    _holds(folder)
+@given(folders(), page_params())
+def test_check_refuses_or_every_page_runs_many(folder, params):
+    _holds(folder, params)
 
 
 @pytest.mark.slow
