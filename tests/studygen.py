@@ -119,7 +119,8 @@ def _adsl(draw, rng, ids) -> pd.DataFrame:
     if "EOTREAS" in optional:
         cols["EOTREAS"] = list(rng.choice(["COMPLETED", "DEATH", "ADVERSE EVENT", "TRANSFERRED", ""], n))
     if "VENTPRED" in optional:
-        cols["VENTPRED"] = [float(v) for v in rng.integers(0, 8, n) + rng.choice([0, 0.5], n)]
+        value = _values(draw, rng, lambda: float(rng.integers(0, 8) + rng.choice([0, 0.5])))
+        cols["VENTPRED"] = [value() for _ in ids]
     if "D28STAT" in optional:
         cols["D28STAT"] = list(rng.choice(["DEAD", "ICU VENTILATED", "ACUTE CARE", "DISCHARGED", ""], n))
     if "LNRBL" in optional:
@@ -149,6 +150,16 @@ def _adtte(draw, rng, ids) -> pd.DataFrame:
     return _frame(cols)
 
 
+def _values(draw, rng, spread):
+    """A generator of values: ``spread()`` rounded, one constant, or two values only (ties everywhere)."""
+    mode = draw(st.sampled_from(("spread", "spread", "constant", "two values")))
+    if mode == "constant":
+        return lambda: 5.0
+    if mode == "two values":
+        return lambda: float(rng.choice([2.0, 8.0]))
+    return lambda: round(spread(), 2)
+
+
 def _visits(draw) -> list[float]:
     return sorted(draw(st.sets(st.sampled_from((0.0, 3.0, 7.0, 14.0, 28.0)), min_size=1)) | {0.0})
 
@@ -156,8 +167,8 @@ def _visits(draw) -> list[float]:
 def _adlb(draw, rng, ids) -> pd.DataFrame:
     codes = draw(st.sets(st.sampled_from(LAB_CODES), min_size=1))
     visits = _visits(draw)
-    rows = [(u, c, v, round(float(rng.lognormal(3, 1)), 2)) for u in ids for c in sorted(codes) for v in visits
-            if v == 0 or rng.random() > 0.2]
+    value = _values(draw, rng, lambda: float(rng.lognormal(3, 1)))
+    rows = [(u, c, v, value()) for u in ids for c in sorted(codes) for v in visits if v == 0 or rng.random() > 0.2]
     cols = {"USUBJID": [r[0] for r in rows], "PARAMCD": [r[1] for r in rows],
             "AVISITN": [r[2] for r in rows], "AVAL": [r[3] for r in rows]}
     extra = draw(st.sets(st.sampled_from(("AVALU", "ANRHI", "ABLFL", "ADY"))))
@@ -187,7 +198,8 @@ def _adae(draw, rng, ids) -> pd.DataFrame:
 def _advs(draw, rng, ids) -> pd.DataFrame:
     codes = sorted(draw(st.sets(st.sampled_from(VS_CODES), min_size=1)))
     mean = {"HR": 90, "RESP": 22, "PFRATIO": 160, "PEEP": 10, "SYSBP": 120, "DIABP": 70, "TEMP": 37.5}
-    rows = [(u, c, round(float(abs(rng.normal(mean[c], mean[c] / 5))), 1)) for u in ids for c in codes]
+    value = _values(draw, rng, lambda: float(abs(rng.normal(5, 1))))
+    rows = [(u, c, round(value() * mean[c] / 5, 1)) for u in ids for c in codes]
     cols = {"USUBJID": [r[0] for r in rows], "PARAMCD": [r[1] for r in rows], "AVAL": [r[2] for r in rows]}
     if draw(st.booleans()):
         cols["ABLFL"] = ["Y"] * len(rows)
