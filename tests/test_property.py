@@ -15,15 +15,13 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, note, settings
-from hypothesis import strategies as st
 from studygen import folders, page_params, snapshot, valid_folders
 
 from ruxlib import io, pages
 
 _NAMES_A_FILE = re.compile(r"^(?:(?:ad[a-z]+\.(?:csv|xpt))|study\.yml)\b|^/.*: not a folder", re.I)
 
-_SETTINGS = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large],
-             "derandomize": False}
+_SETTINGS = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large]}
 
 
 def _plain(value) -> bool:
@@ -73,8 +71,8 @@ def test_check_refuses_or_every_page_runs_many(folder, params):
 
 @pytest.mark.slow
 @settings(max_examples=4, **_SETTINGS)
-@given(valid_folders(), st.integers(0, 3))
-def test_a_generated_folder_builds(folder, _):
+@given(valid_folders())
+def test_a_generated_folder_builds(folder):
     from ruxlib.build import build
 
     with tempfile.TemporaryDirectory() as tmp:
