@@ -155,7 +155,8 @@ def paired_tests(adlb: pd.DataFrame, paramcd: str) -> pd.DataFrame:
     1. Pair each patient's visit value with the same patient's baseline value;
        patients missing either are left out of that visit.
     2. Test the pairs with the two-sided Wilcoxon signed-rank test
-       (``ruxlib.stats.signed_rank``); a visit with no pair gets no p value.
+       (``ruxlib.stats.signed_rank``); a visit with no pair, or with no change in any pair,
+       gets no p value (the test is undefined there).
     3. Adjust the p values of the tested visits of this parameter with Holm's
        method (``ruxlib.stats.holm``), which controls the family-wise error
        rate over the visits.
@@ -167,7 +168,7 @@ def paired_tests(adlb: pd.DataFrame, paramcd: str) -> pd.DataFrame:
         row = {"AVISITN": visit, "n_pairs": len(both),
                "median_change": float((both["visit"] - both["base"]).median()) if len(both) else np.nan,
                "statistic": np.nan, "pvalue": np.nan}
-        if len(both):
+        if both["visit"].ne(both["base"]).any():
             res = signed_rank(both["visit"].to_numpy(float), both["base"].to_numpy(float))
             row.update(statistic=float(res.statistic), pvalue=float(res.pvalue))
         rows.append(row)

@@ -89,13 +89,8 @@ def glue_all(values: Mapping[str, object]) -> dict[str, object]:
     return shown
 
 
-def require(study: Study, *datasets: str, glue_names: tuple[str, ...] = ()) -> bool:
-    """Whether ``study`` has every dataset named; if not, say so visibly and glue placeholders.
-
-    A page whose data are absent still builds: the names in ``glue_names``
-    are glued as NaN (shown as "nan"), which every numeric format spec in the prose
-    accepts, so a strict build does not fail on a missing file; the note says why.
-    """
+def require(study: Study, *datasets: str) -> bool:
+    """Whether ``study`` has every dataset named; if not, say so visibly in a note."""
     missing = [d for d in datasets if not study.has(d)]
     if not missing:
         return True
@@ -104,8 +99,6 @@ def require(study: Study, *datasets: str, glue_names: tuple[str, ...] = ()) -> b
         "```{admonition} Not available\n:class: note\n"
         f"This study folder has no {files}; this part of the book is skipped.\n```"
     ))
-    for name in glue_names:
-        glue(name, float("nan"))
     return False
 
 

@@ -45,7 +45,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .io import Study
+from . import registry
+from .io import Study, baseline
 from .schema import ELIGIBILITY_FLAGS
 
 __all__ = [
@@ -64,6 +65,8 @@ __all__ = [
     "eligibility",
     "criterion_summary",
     "trial_summary",
+    "trials_with_rules",
+    "page_values",
 ]
 
 MET = "met"
@@ -179,14 +182,6 @@ def _from_flag(study: Study, column: str, meaning_if_yes: bool = True) -> pd.Dat
     return _frame(study, status, evidence)
 
 
-def _baseline_records(frame: pd.DataFrame) -> pd.DataFrame:
-    if "ABLFL" in frame and frame["ABLFL"].eq("Y").any():
-        return frame[frame["ABLFL"].eq("Y")]
-    if "AVISITN" in frame:
-        return frame[frame["AVISITN"].eq(0)]
-    return frame.iloc[0:0]
-
-
 def _baseline(study: Study, dataset: str, paramcd: str) -> tuple[pd.Series, pd.Series, str | None]:
     """Baseline AVAL, AVALU and (if present) ANRHI per subject; third item is why absent."""
     frame = getattr(study, dataset)
@@ -197,7 +192,7 @@ def _baseline(study: Study, dataset: str, paramcd: str) -> tuple[pd.Series, pd.S
     rows = frame[frame["PARAMCD"].eq(paramcd)]
     if rows.empty:
         return empty, pd.Series("", index=idx), f"{dataset}.csv has no PARAMCD {paramcd}"
-    base = _baseline_records(rows).drop_duplicates("USUBJID").set_index("USUBJID")
+    base = baseline(rows).set_index("USUBJID")
     aval = base["AVAL"].astype(float).reindex(idx)
     unit = (base["AVALU"] if "AVALU" in base else pd.Series("", index=base.index)).reindex(idx).fillna("")
     return aval, unit.astype(str), None
@@ -207,7 +202,7 @@ def _anrhi(study: Study, paramcd: str) -> pd.Series | None:
     lb = study.adlb
     if lb is None or "ANRHI" not in lb:
         return None
-    base = _baseline_records(lb[lb["PARAMCD"].eq(paramcd)]).drop_duplicates("USUBJID").set_index("USUBJID")
+    base = baseline(lb[lb["PARAMCD"].eq(paramcd)]).set_index("USUBJID")
     return pd.to_numeric(base["ANRHI"], errors="coerce").reindex(_subjects(study))
 
 
@@ -601,4 +596,48 @@ def trial_summary(study: Study, nct_ids: list[str] | tuple[str, ...]) -> pd.Data
         rows[nct] = {k: int(v.get(k, 0)) for k in (ELIGIBLE, NOT_ELIGIBLE, UNDECIDED)}
     out = pd.DataFrame.from_dict(rows, orient="index")
     out.index.name = "trial"
+    return out
+
+
+def trials_with_rules(registry_dir=None) -> list[str]:
+    """The NCT ids of the registry records (:func:`ruxlib.registry.load_all`) that have rules here."""
+    ruled = {nct for nct, _ in RULES}
+    return [nct for nct in registry.load_all(registry_dir) if nct in ruled]
+
+
+def _over(study: Study, paramcd: str, threshold: float) -> tuple[int | None, int | None]:
+    """Baseline ``paramcd`` values in advs above ``threshold``, and how many there are."""
+    if study.advs is None:
+        return None, None
+    aval = baseline(study.advs).loc[lambda f: f["PARAMCD"].eq(paramcd), "AVAL"].dropna()
+    return int((aval > threshold).sum()), len(aval)
+
+
+def page_values(study: Study, registry_dir=None) -> dict[str, object]:
+    """Every number the eligibility page quotes.
+
+    Parameters
+    ----------
+    study : Study
+    registry_dir : path, optional
+        Folder of the registry records (default ``data/registry``).
+
+    Returns
+    -------
+    dict
+        ``eligibility-*`` names → values: the number of subjects, trials and rules; per trial
+        (``eligibility-<nct>-eligible``, ``-not``, ``-undecided``) the subjects of each verdict;
+        the baseline respiratory rates and PaO2/FiO2 ratios above the paper's NIV thresholds
+        (``None`` without advs.csv).
+    """
+    trials = trials_with_rules(registry_dir)
+    out: dict[str, object] = {"eligibility-n": study.n, "eligibility-n-trials": len(trials),
+                              "eligibility-n-rules": sum(len(rules_for(n)) for n in trials)}
+    summary = trial_summary(study, trials)
+    for nct in trials:
+        for col, name in ((ELIGIBLE, "eligible"), (NOT_ELIGIBLE, "not"), (UNDECIDED, "undecided")):
+            out[f"eligibility-{nct.lower()}-{name}"] = int(summary.loc[nct, col])
+    t = THRESHOLDS["NCT04359290"]
+    out["eligibility-resp-over"], out["eligibility-resp-n"] = _over(study, "RESP", t["niv_resp_rate_above"])
+    out["eligibility-pf-over"], out["eligibility-pf-n"] = _over(study, "PFRATIO", t["pf_max"])
     return out

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from . import stats, survival
+from . import registry, stats, survival
 from .derive import itt_population
 from .icu import itt_subjects as _itt
 from .io import Study
@@ -38,6 +38,7 @@ __all__ = [
     "toxicity_rate",
     "all_outcomes",
     "outcome_table",
+    "page_values",
     "RELATED",
 ]
 
@@ -411,4 +412,43 @@ def outcome_table(results: list[OutcomeResult]) -> pd.DataFrame:
     } for r in results]
     out = pd.DataFrame(rows)
     out.index = [r.id for r in results]
+    return out
+
+
+_MEDIAN_CHANGES = ("crp_response", "ferritin_response", "ddimer_response")
+"""Outcomes whose headline value is a median change, not a proportion."""
+
+
+def page_values(study: Study, day: float = 14, month: float = 30, registry_dir=None) -> dict[str, object]:
+    """Every number the registered-outcomes page (``registry-outcomes``) quotes.
+
+    Parameters
+    ----------
+    study : Study
+    day, month : float
+        Day of the day-N measures, and days in a month (:func:`all_outcomes`).
+    registry_dir : path, optional
+        Folder of the registry records (default ``data/registry``).
+
+    Returns
+    -------
+    dict
+        ``registry-outcomes-*`` names → values: ``day``, ``month``, the registered measures
+        and how many are available or missing; per measure ``<id>-value`` (a proportion in %,
+        or for a marker response the median change), ``<id>-events`` and ``<id>-n``, ``None``
+        when the measure is not available in the study folder.
+    """
+    results = all_outcomes(study, day=day, month=month)
+    available = sum(r.available for r in results)
+    out: dict[str, object] = {
+        "registry-outcomes-day": day, "registry-outcomes-month": month,
+        "registry-outcomes-n-measures": len(registry.load_record("NCT04334044", registry_dir)["outcomes"]),
+        "registry-outcomes-n-available": available, "registry-outcomes-n-missing": len(results) - available,
+    }
+    for r in results:
+        key = f"registry-outcomes-{r.id.replace('_', '-')}"
+        scale = 1 if r.id in _MEDIAN_CHANGES else 100
+        out[f"{key}-value"] = None if r.value is None else scale * r.value
+        out[f"{key}-events"] = r.events
+        out[f"{key}-n"] = r.n
     return out

@@ -21,7 +21,20 @@ import inspect
 import math
 from collections.abc import Callable, Mapping
 
-from . import ae, baseline, biomarkers, exposure, icu, lnr, survival, timing
+from . import (
+    ae,
+    baseline,
+    biomarkers,
+    context,
+    eligibility,
+    exposure,
+    icu,
+    lnr,
+    outcomes,
+    registry,
+    survival,
+    timing,
+)
 from .io import Study
 
 __all__ = ["PAGES", "evaluate", "evaluate_all", "glued", "lookup", "plain"]
@@ -35,6 +48,10 @@ PAGES: dict[str, Callable[..., dict[str, object]]] = {
     "biomarkers": biomarkers.page_values,
     "time-to-start": timing.page_values,
     "lnr": lnr.page_values,
+    "context": context.page_values,
+    "eligibility": eligibility.page_values,
+    "registry-outcomes": outcomes.page_values,
+    "registry": registry.page_values,
 }
 """Page label → entry point ``(study, **params) -> {name: value}``."""
 

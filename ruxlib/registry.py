@@ -48,6 +48,8 @@ __all__ = [
     "check_published_intervals",
     "survival_in_context",
     "forest_plot",
+    "steroid_pct",
+    "page_values",
 ]
 
 REGISTRY_DIR = REGISTRY
@@ -505,3 +507,44 @@ def forest_plot(table: pd.DataFrame, band: tuple[float, float] | None = None, ba
         ax.spines[side].set_visible(False)
     fig.subplots_adjust(left=0.36, right=0.74, bottom=0.27, top=0.93)
     return fig
+
+
+def steroid_pct(record: dict) -> float:
+    """Percentage of a trial's patients who received steroids (``population.steroids_received``)."""
+    steroids = record["population"]["steroids_received"]
+    return 100 * steroids["events"] / steroids["n"]
+
+
+def page_values(study=None, registry_dir: str | Path | None = None) -> dict[str, object]:
+    """Every number the registry page quotes; they come from the records, not the study folder.
+
+    Parameters
+    ----------
+    study : ruxlib.io.Study, optional
+        Not used: the page compares the registry records only (the argument keeps the entry
+        point's signature, see :mod:`ruxlib.pages`).
+    registry_dir : path, optional
+        Folder of the records (default :data:`REGISTRY_DIR`).
+
+    Returns
+    -------
+    dict
+        ``registry-*`` names → values: the number of records; per record
+        (``registry-<nct>-``) its size, inclusion and exclusion criteria and outcome measures;
+        the paper's screened patients, dose and primary horizon; RUXCOVID-DEVENT's horizon and
+        percentage on steroids.
+    """
+    records = load_all(registry_dir)
+    out: dict[str, object] = {"registry-n-records": len(records)}
+    for nct, r in records.items():
+        key = f"registry-{nct.lower()}"
+        out |= {f"{key}-n": r["enrolment"]["n"], f"{key}-n-incl": len(r["eligibility"]["inclusion"]),
+                f"{key}-n-excl": len(r["eligibility"]["exclusion"]), f"{key}-n-outcomes": len(r["outcomes"])}
+    paper, devent = records["NCT04359290"], records["NCT04377620"]
+    return out | {
+        "registry-paper-screened": paper["enrolment"]["screened"],
+        "registry-paper-dose": paper["arms"][0]["dose_mg"],
+        "registry-paper-horizon": paper["outcomes"][0]["time_frame_days"],
+        "registry-devent-horizon": devent["results"]["horizon_days"],
+        "registry-devent-steroid-pct": steroid_pct(devent),
+    }

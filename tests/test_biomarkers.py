@@ -92,6 +92,15 @@ def test_paired_tests_signed_rank_and_holm():
     assert table["pvalue_holm"].tolist() == pytest.approx([0.125, 0.25])
 
 
+def test_a_visit_with_no_change_in_any_pair_is_not_tested():
+    # found by the property test: the signed-rank test is undefined when every difference is 0
+    rows = [("A", "CRP", 0, 5.0), ("A", "CRP", 3, 5.0), ("B", "CRP", 0, 7.0), ("B", "CRP", 3, 7.0)]
+    table = biomarkers.paired_tests(lab(rows), "CRP")
+    assert table["n_pairs"].tolist() == [2]
+    assert table["median_change"].tolist() == [0.0]
+    assert math.isnan(table["pvalue"].iloc[0]) and math.isnan(table["pvalue_holm"].iloc[0])
+
+
 def test_visit_with_no_values_for_parameter_is_absent():
     table = biomarkers.visit_tests(ADLB, "IL6")
     assert table["AVISITN"].tolist() == [0.0, 7.0]
