@@ -241,6 +241,16 @@ def rule_text(col: Column) -> str:
     return "; ".join(rules)
 
 
+def template(spec: FileSpec) -> str:
+    """The header row of a file: required columns first, then the optional ones.
+
+    >>> template(SPECS["adtte.csv"])
+    'USUBJID,PARAMCD,AVAL,CNSR,PARAM'
+    """
+    cols = [c.name for c in spec.columns if c.required] + [c.name for c in spec.columns if not c.required]
+    return ",".join(cols)
+
+
 def contract_table(spec: FileSpec):
     """One row per column of ``spec``: name, type, required, rule, unit, description."""
     import pandas as pd
