@@ -16,8 +16,8 @@ from matplotlib.patches import Patch
 from .derive import itt_population
 from .io import Study
 
-__all__ = ["EPISODES", "itt_subjects", "icu_days", "summarise_days", "ecmo_courses", "swimmer_plot",
-           "page_values"]
+__all__ = ["EPISODES", "EXIT_CODES", "itt_subjects", "icu_days", "summarise_days", "ecmo_courses", "swimmer_plot",
+           "exit_events", "exit_incidence", "ventilator_free_days", "page_values"]
 
 EPISODES = ("ICU", "IMV", "ECMO")
 """Episode types of ``adicu.csv``, outermost first."""
@@ -118,6 +118,127 @@ def summarise_days(days: pd.DataFrame) -> pd.DataFrame:
             "max_any": float(pos.max()) if pos.size else np.nan,
         }
     return pd.DataFrame.from_dict(rows, orient="index")
+
+
+EXIT_CODES = {0: "censored (transferred)", 1: "left alive", 2: "died"}
+"""Event codes of :func:`exit_events`: 0 censored, 1 the episode ended alive, 2 death (the competing risk)."""
+
+
+def exit_events(study: Study, episode: str = "ICU") -> pd.DataFrame:
+    """How and when each ITT patient's ``episode`` (ICU stay or invasive ventilation) ended: the transfer rule.
+
+    Parameters
+    ----------
+    study : Study
+        Needs ``adicu`` and adsl ``DTHDY`` and ``EOTREAS``.
+    episode : {"ICU", "IMV"}, default "ICU"
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by USUBJID (ITT patients with an ``episode``): ``time`` (study day
+        the episode ended) and ``event`` (:data:`EXIT_CODES`).
+
+    Raises
+    ------
+    ValueError
+        Without adicu.csv, or for an episode other than ICU or IMV.
+
+    Notes
+    -----
+    Algorithm (one rule for every patient)
+
+    1. The episode ends at the latest ``AENDY`` of the patient's ``episode`` rows;
+       the ICU stay ends at the latest ``AENDY`` of the ICU rows.
+    2. Died on or before that day (``DTHDY <= end``): event 2 at ``DTHDY``.
+    3. Else, treatment ended by transfer (``EOTREAS == "TRANSFERRED"``) and the
+       episode lasted to the end of the ICU stay: the patient left for another
+       hospital still in that state, so the outcome is unknown: censored (0) at the end.
+    4. Else the episode ended alive: event 1 at the end.
+    """
+    if study.adicu is None:
+        raise ValueError("this study folder has no adicu.csv")
+    if episode not in ("ICU", "IMV"):
+        raise ValueError(f"episode must be 'ICU' or 'IMV'; got {episode!r}")
+    ends = study.adicu.groupby(["PARAMCD", "USUBJID"])["AENDY"].max()
+    subjects = [u for u in itt_subjects(study) if (episode, u) in ends.index]
+    adsl = study.adsl.set_index("USUBJID")
+    rows = []
+    for u in subjects:
+        end, icu_end, death = ends[(episode, u)], ends.get(("ICU", u), ends[(episode, u)]), adsl.at[u, "DTHDY"]
+        if pd.notna(death) and death <= end:
+            rows.append((u, float(death), 2))
+        elif adsl.at[u, "EOTREAS"] == "TRANSFERRED" and end >= icu_end:
+            rows.append((u, float(end), 0))
+        else:
+            rows.append((u, float(end), 1))
+    return pd.DataFrame(rows, columns=["USUBJID", "time", "event"]).set_index("USUBJID")
+
+
+def exit_incidence(study: Study, episode: str = "ICU") -> pd.DataFrame:
+    """Cumulative incidence of leaving ``episode`` alive (``cif1``) and of death in it (``cif2``).
+
+    :func:`exit_events` handed to :func:`ruxlib.survival.aalen_johansen`; the
+    columns of a cause nobody had are 0. Time is days from the first dose (an
+    episode ending before day 0 ends at its day).
+    """
+    from .survival import aalen_johansen
+
+    ev = exit_events(study, episode)
+    aj = aalen_johansen(ev["time"], ev["event"])
+    for k in (1, 2):
+        aj[f"d{k}"] = aj.get(f"d{k}", 0)
+        aj[f"cif{k}"] = aj.get(f"cif{k}", 0.0)
+    return aj[["time", "n_risk", "n_censor", "d1", "cif1", "d2", "cif2", "surv"]]
+
+
+def ventilator_free_days(study: Study, horizon: float = 28, transferred: str = "missing") -> pd.Series:
+    """Ventilator-free days to ``horizon``, deaths scored 0 (Schoenfeld & Bernard 2002).
+
+    Parameters
+    ----------
+    study : Study
+        Needs ``adicu`` and adsl ``DTHDY``, ``EOTREAS``.
+    horizon : float, default 28
+    transferred : {"missing", "worst", "best"}, default "missing"
+        A patient transferred while still ventilated (:func:`exit_events` code 0)
+        has an unknown course after transfer: NaN ("missing"), 0 ("worst":
+        ventilated to the horizon) or counted as if extubated on the day of transfer ("best").
+
+    Returns
+    -------
+    pandas.Series
+        VFD per ITT patient (index USUBJID), float.
+
+    Notes
+    -----
+    Algorithm
+
+    1. Died on or before the horizon (``DTHDY <= horizon``): 0.
+    2. Else VFD = horizon - days on invasive ventilation within [0, horizon]
+       (:func:`icu_days`, column ``IMV``), at least 0; patients with no
+       ventilation get the horizon.
+    3. Transferred while ventilated: as ``transferred`` says.
+
+    References
+    ----------
+    Schoenfeld DA, Bernard GR (2002). Crit Care Med 30:1772-1777.
+    Yehya N, Harhay MO, Curley MAQ, Schoenfeld DA, Reeder RW (2019). Am J Respir
+    Crit Care Med 200:828-836 (reporting ventilator-free days).
+    """
+    if transferred not in ("missing", "worst", "best"):
+        raise ValueError(f"transferred must be 'missing', 'worst' or 'best'; got {transferred!r}")
+    days = icu_days(study, horizon)["IMV"]
+    vfd = (horizon - days).clip(lower=0)
+    death = _death_days(study).reindex(vfd.index)
+    vfd[death.le(horizon).to_numpy()] = 0.0
+    ev = exit_events(study, "IMV")
+    open_ = ev.index[(ev["event"] == 0) & (ev["time"] < horizon)]
+    if transferred == "missing":
+        vfd[open_] = np.nan
+    elif transferred == "worst":
+        vfd[open_] = 0.0
+    return vfd.rename("VFD")
 
 
 def _death_days(study: Study) -> pd.Series:

@@ -485,3 +485,26 @@ def test_benchmark_tests_are_exact_binomial_tests():
     greater = sum(comb(16, i) * 3 ** (16 - i) for i in range(13, 17)) / 4 ** 16
     assert out.loc["low", "p_greater"] == pytest.approx(greater, rel=1e-12)
     assert out.loc["low", "p_two_sided"] == pytest.approx(greater, rel=1e-12)  # nothing as unlikely below 4
+
+
+def test_aalen_johansen_matches_lifelines_without_ties():
+    from lifelines import AalenJohansenFitter
+
+    t = [1, 2, 3, 4, 5, 6, 7, 8.5, 9, 10]
+    e = [1, 2, 0, 1, 1, 0, 2, 1, 0, 2]
+    aj = survival.aalen_johansen(t, e).set_index("time")
+    for cause in (1, 2):
+        ref = AalenJohansenFitter(calculate_variance=False).fit(t, e, event_of_interest=cause).cumulative_density_
+        np.testing.assert_allclose(aj[f"cif{cause}"], ref.iloc[:, 0].reindex(aj.index), atol=1e-12)
+    # Without censoring the incidences and S add up to 1: a check 1 - KM per cause would fail.
+    aj = survival.aalen_johansen([1, 2, 3, 4], [1, 2, 2, 1])
+    assert (aj["cif1"] + aj["cif2"] + aj["surv"]).tolist() == pytest.approx([1, 1, 1, 1])
+
+
+def test_aalen_johansen_ties_across_causes_by_hand():
+    # Day 2: of 4 at risk, one of each cause: both incidences get S(2-) / 4 = 0.75 / 4.
+    aj = survival.aalen_johansen([1, 2, 2, 3, 3], [1, 1, 2, 0, 2]).set_index("time")
+    assert aj.loc[2, ["cif1", "cif2"]].tolist() == pytest.approx([0.2 + 0.8 / 4, 0.8 / 4])
+    assert aj.loc[3, "cif2"] == pytest.approx(0.2 + 0.4 / 2)
+    with pytest.raises(ValueError, match="cause"):
+        survival.aalen_johansen([1, 2], [1, -1])
