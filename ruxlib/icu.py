@@ -412,13 +412,18 @@ def page_values(study: Study, horizon: float = 28) -> dict[str, object]:
         ``icu-course-*`` names → values; also ``itt.n`` (the patients of Fig. 2) and
         ``ecmo.<days|n>_<short|full>`` (the shortest course shorter than the window and the
         courses covering it), values for the ledger. ``None`` without adicu.csv.
+        Beyond the paper (:func:`_beyond_values`): the cumulative incidence at the horizon of
+        leaving the ICU alive and of extubation alive, death competing, the naive 1 - KM beside
+        it, the patients censored by transfer, and ventilator-free days.
     """
     out: dict[str, object] = {"icu-course-horizon": horizon, "itt.n": len(itt_subjects(study))}
     names = ["icu-course-n", "icu-course-ecmo-n", "icu-course-ecmo-text", "icu-course-full-icu",
              "ecmo.days_short", "ecmo.n_short", "ecmo.days_full", "ecmo.n_full"]
     names += [f"icu-course-{key}-{stat}" for key in ("icu", "imv") for stat in ("median", "min", "max")]
+    names += [*BEYOND_NAMES]
     if study.adicu is None:
         return out | dict.fromkeys(names)
+    out.update(_beyond_values(study, horizon))
     days = icu_days(study, horizon)
     summary = summarise_days(days)
     out.update({f"icu-course-{key}-{stat}": summary.loc[col, stat]
@@ -437,4 +442,44 @@ def page_values(study: Study, horizon: float = 28) -> dict[str, object]:
         "ecmo.days_full": float(horizon) if len(full) else None,
         "ecmo.n_full": int(full["n"].sum()),
     })
+    return out
+
+
+BEYOND_NAMES = tuple(f"icu-course-{e}-{v}" for e in ("icu", "imv")
+                     for v in ("cif-alive", "cif-death", "naive", "transferred")) + tuple(
+    f"icu-course-vfd-{v}" for v in ("median", "q1", "q3", "n", "zero", "unknown", "median-worst", "median-best"))
+
+
+def _cif_at(aj: pd.DataFrame, t: float) -> pd.Series:
+    """The row of an Aalen-Johansen table in force at ``t`` (zeros before the first time)."""
+    before = aj[aj["time"] <= t]
+    return before.iloc[-1] if len(before) else pd.Series({"cif1": 0.0, "cif2": 0.0, "surv": 1.0})
+
+
+def _beyond_values(study: Study, horizon: float) -> dict[str, object]:
+    """The page's "Beyond the paper" numbers: competing-risk incidences and ventilator-free days."""
+    from .survival import km_estimate, survival_at
+
+    out: dict[str, object] = dict.fromkeys(BEYOND_NAMES)
+    for key, episode in (("icu", "ICU"), ("imv", "IMV")):
+        ev = exit_events(study, episode)
+        if ev.empty:
+            continue
+        at = _cif_at(exit_incidence(study, episode), horizon)
+        naive = 1 - float(survival_at(km_estimate(ev["time"], (ev["event"] == 1).astype(int)), horizon)["surv"])
+        out.update({f"icu-course-{key}-cif-alive": 100 * float(at["cif1"]),
+                    f"icu-course-{key}-cif-death": 100 * float(at["cif2"]),
+                    f"icu-course-{key}-naive": 100 * naive,
+                    f"icu-course-{key}-transferred": int((ev["event"] == 0).sum())})
+    if exit_events(study, "IMV").empty:
+        return out
+    vfd = ventilator_free_days(study, horizon)
+    known = vfd.dropna()
+    out.update({"icu-course-vfd-median": float(known.median()) if len(known) else None,
+                "icu-course-vfd-q1": float(known.quantile(0.25)) if len(known) else None,
+                "icu-course-vfd-q3": float(known.quantile(0.75)) if len(known) else None,
+                "icu-course-vfd-n": len(known), "icu-course-vfd-zero": int((known == 0).sum()),
+                "icu-course-vfd-unknown": int(vfd.isna().sum()),
+                "icu-course-vfd-median-worst": float(ventilator_free_days(study, horizon, "worst").median()),
+                "icu-course-vfd-median-best": float(ventilator_free_days(study, horizon, "best").median())})
     return out

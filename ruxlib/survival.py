@@ -214,9 +214,9 @@ def aalen_johansen(time, event) -> pd.DataFrame:
        cause k, d(t) = sum over k. Censored subjects leave after the events at t.
     2. S(t) = product over u <= t of (1 - d(u) / n(u)): free of every cause.
     3. CIF_k(t) = sum over u <= t of S(u-) · d_k(u) / n(u), with S(u-) the
-       value just before u. The sum over k of CIF_k plus S is 1 before the
-       first censoring and never exceeds it. 1 - KM of one cause, with the others
-       censored, would overstate that cause's incidence; this is the point.
+       value just before u. The sum over k of CIF_k plus S is 1 at every t
+       (each step moves S(u-) · d(u) / n(u) from S to the causes). 1 - KM of one
+       cause, with the others censored, would overstate that cause's incidence.
     4. Tied times of different causes need no jitter: both enter the same step.
 
     References

@@ -217,3 +217,16 @@ def test_ventilator_free_days_by_hand(cr_study):
     assert icu.ventilator_free_days(cr_study, horizon=10).tolist() == [2, 0, 0, 0, 1]
     with pytest.raises(ValueError, match="transferred"):
         icu.ventilator_free_days(cr_study, transferred="drop")
+
+
+def test_page_values_beyond_the_paper_by_hand(cr_study):
+    values = icu.page_values(cr_study)
+    assert values["icu-course-icu-cif-alive"] == pytest.approx(20.0)
+    assert values["icu-course-icu-cif-death"] == pytest.approx(20.0)
+    # 1 - KM with deaths censored: the discharge on day 10 is 1 of 4 at risk: 25 %, more than 20 %.
+    assert values["icu-course-icu-naive"] == pytest.approx(25.0)
+    assert (values["icu-course-icu-transferred"], values["icu-course-imv-transferred"]) == (2, 1)
+    # VFD 20, 0, unknown, 8, 19: median 13.5 of 4; worst (P3 = 0) 8; best (P3 = 16) 16.
+    assert (values["icu-course-vfd-median"], values["icu-course-vfd-n"], values["icu-course-vfd-unknown"]) == (13.5, 4, 1)
+    assert (values["icu-course-vfd-median-worst"], values["icu-course-vfd-median-best"]) == (8, 16)
+    assert values["icu-course-vfd-zero"] == 1

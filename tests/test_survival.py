@@ -496,7 +496,7 @@ def test_aalen_johansen_matches_lifelines_without_ties():
     for cause in (1, 2):
         ref = AalenJohansenFitter(calculate_variance=False).fit(t, e, event_of_interest=cause).cumulative_density_
         np.testing.assert_allclose(aj[f"cif{cause}"], ref.iloc[:, 0].reindex(aj.index), atol=1e-12)
-    # Without censoring the incidences and S add up to 1: a check 1 - KM per cause would fail.
+    # The incidences and S add up to 1 (with or without censoring); 1 - KM per cause would exceed it.
     aj = survival.aalen_johansen([1, 2, 3, 4], [1, 2, 2, 1])
     assert (aj["cif1"] + aj["cif2"] + aj["surv"]).tolist() == pytest.approx([1, 1, 1, 1])
 
@@ -508,3 +508,8 @@ def test_aalen_johansen_ties_across_causes_by_hand():
     assert aj.loc[3, "cif2"] == pytest.approx(0.2 + 0.4 / 2)
     with pytest.raises(ValueError, match="cause"):
         survival.aalen_johansen([1, 2], [1, -1])
+
+
+def test_aalen_johansen_incidences_and_survival_sum_to_one_with_censoring():
+    aj = survival.aalen_johansen([1, 2, 3, 4, 5, 6, 7, 8.5, 9, 10], [1, 2, 0, 1, 1, 0, 2, 1, 0, 2])
+    assert (aj["cif1"] + aj["cif2"] + aj["surv"]).tolist() == pytest.approx([1.0] * len(aj))
