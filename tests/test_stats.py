@@ -297,3 +297,35 @@ def test_cp_width_and_n_for_width():
         stats.n_for_width(0.0, 0.5)
     with pytest.raises(ValueError, match="no N"):
         stats.n_for_width(0.01, 0.5, n_max=50)
+
+
+# --- hodges_lehmann ---------------------------------------------------------------
+
+X4, Y4 = [4.1, 6.3, 7.2, 9.9], [1.0, 2.2, 3.5, 5.0]  # the 16 differences are distinct
+
+
+def test_hodges_lehmann_by_hand_enumeration():
+    # Sorted differences: -0.9 0.6 1.3 1.9 2.2 2.8 3.1 3.7 | 4.1 4.9 5.0 5.3 6.2 6.4 7.7 8.9; median (3.7 + 4.1) / 2.
+    # U of 4 vs 4 takes 70 equally likely values: P(U <= 0) = 1/70, P(U <= 1) = 2/70, P(U <= 2) = 4/70.
+    # alpha = 0.05: k = 1 (1/70 <= 0.025 < 2/70): [D(1), D(16)]. alpha = 0.06: k = 2: [D(2), D(15)].
+    shift = stats.hodges_lehmann(X4, Y4)
+    assert (shift.estimate, shift.lower, shift.upper, shift.n_pairs) == (3.9, -0.9, 8.9, 16)
+    shift = stats.hodges_lehmann(X4, Y4, alpha=0.06)
+    assert (shift.lower, shift.upper, shift.level) == (0.6, 7.7, 0.94)
+    # 2 vs 2: the smallest two-sided p is 2/6, so no shift is rejected at 5 %.
+    shift = stats.hodges_lehmann([3, 4], [1, 2])
+    assert (shift.estimate, shift.lower, shift.upper) == (2.0, -np.inf, np.inf)
+
+
+def test_hodges_lehmann_with_ties_agrees_with_the_exact_test():
+    poor = [3.0, 2.0, 3.0, 2.5, 2.5, 2.0]
+    good = [2.0, 0.0, 2.0, 5.0, 0.0, 0.5, 0.5, 1.5, 1.0]
+    shift = stats.hodges_lehmann(poor, good)
+    assert shift.lower <= shift.estimate <= shift.upper
+    # 0 is outside the interval exactly when the exact test rejects "no shift".
+    assert (shift.lower > 0) == (stats.wmw(poor, good, exact=True).pvalue <= 0.05)
+    # The bounds are differences x_i - y_j.
+    diffs = {a - b for a in poor for b in good}
+    assert shift.lower in diffs and shift.upper in diffs
+    with pytest.raises(ValueError, match="alpha"):
+        stats.hodges_lehmann(poor, good, alpha=1.0)
