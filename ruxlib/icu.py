@@ -142,7 +142,7 @@ def exit_events(study: Study, episode: str = "ICU") -> pd.DataFrame:
     Raises
     ------
     ValueError
-        Without adicu.csv, or for an episode other than ICU or IMV.
+        Without adicu.csv or adsl ``DTHDY``/``EOTREAS``, or for an episode other than ICU or IMV.
 
     Notes
     -----
@@ -160,6 +160,9 @@ def exit_events(study: Study, episode: str = "ICU") -> pd.DataFrame:
         raise ValueError("this study folder has no adicu.csv")
     if episode not in ("ICU", "IMV"):
         raise ValueError(f"episode must be 'ICU' or 'IMV'; got {episode!r}")
+    for col in ("DTHDY", "EOTREAS"):
+        if col not in study.adsl:
+            raise ValueError(f"adsl.csv has no {col} column; the exit of an episode needs it (death, transfer)")
     ends = study.adicu.groupby(["PARAMCD", "USUBJID"])["AENDY"].max()
     subjects = [u for u in itt_subjects(study) if (episode, u) in ends.index]
     adsl = study.adsl.set_index("USUBJID")
@@ -461,6 +464,8 @@ def _beyond_values(study: Study, horizon: float) -> dict[str, object]:
     from .survival import km_estimate, survival_at
 
     out: dict[str, object] = dict.fromkeys(BEYOND_NAMES)
+    if not {"DTHDY", "EOTREAS"} <= set(study.adsl.columns):
+        return out
     for key, episode in (("icu", "ICU"), ("imv", "IMV")):
         ev = exit_events(study, episode)
         if ev.empty:

@@ -230,3 +230,13 @@ def test_page_values_beyond_the_paper_by_hand(cr_study):
     assert (values["icu-course-vfd-median"], values["icu-course-vfd-n"], values["icu-course-vfd-unknown"]) == (13.5, 4, 1)
     assert (values["icu-course-vfd-median-worst"], values["icu-course-vfd-median-best"]) == (8, 16)
     assert values["icu-course-vfd-zero"] == 1
+
+
+def test_exit_needs_the_end_of_treatment_reason(tmp_path):
+    adsl = CR_ADSL.replace(",EOTREAS", "").replace(",COMPLETED", "").replace(",DEATH", "").replace(",TRANSFERRED", "")
+    study = io.load_study(write_study(tmp_path / "noeot", adsl=adsl, adicu=CR_ADICU, adtte=CR_ADTTE))
+    with pytest.raises(ValueError, match="EOTREAS"):
+        icu.exit_events(study)
+    values = icu.page_values(study)
+    assert values["icu-course-icu-cif-alive"] is None and values["icu-course-vfd-median"] is None
+    assert values["icu-course-icu-median"] is not None
