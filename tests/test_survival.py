@@ -513,3 +513,18 @@ def test_aalen_johansen_ties_across_causes_by_hand():
 def test_aalen_johansen_incidences_and_survival_sum_to_one_with_censoring():
     aj = survival.aalen_johansen([1, 2, 3, 4, 5, 6, 7, 8.5, 9, 10], [1, 2, 0, 1, 1, 0, 2, 1, 0, 2])
     assert (aj["cif1"] + aj["cif2"] + aj["surv"]).tolist() == pytest.approx([1.0] * len(aj))
+
+
+def test_the_crosses_sentence_counts_the_crosses(tmp_path):
+    from pathlib import Path
+
+    from ruxlib import io
+
+    # Censored on days 5 and 10 (twice): two days with a cross up to day 28; day 40 is past it.
+    study = io.load_study(write_study(tmp_path / "c", [3, 5, 10, 10, 40], [1, 0, 0, 0, 0]))
+    assert survival.page_values(study)["km-survival-cross-days"] == 2
+    shipped = survival.page_values(io.load_study(Path(__file__).parents[1] / "data"))
+    assert shipped["km-survival-cross-days"] == 0
+    page = (Path(__file__).parents[1] / "book" / "survival.md").read_text(encoding="utf-8")
+    assert "the crosses mark censored patients" not in page
+    assert "{glue:text}`km-survival-cross-days:.0f`" in page
