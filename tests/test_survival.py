@@ -528,3 +528,27 @@ def test_the_crosses_sentence_counts_the_crosses(tmp_path):
     page = (Path(__file__).parents[1] / "book" / "survival.md").read_text(encoding="utf-8")
     assert "the crosses mark censored patients" not in page
     assert "{glue:text}`km-survival-cross-days:.0f`" in page
+
+
+def test_beyond_the_paper_values_on_the_shipped_folder_by_hand():
+    from math import comb
+    from pathlib import Path
+
+    from ruxlib import io
+
+    v = survival.page_values(io.load_study(Path(__file__).parents[1] / "data"))
+    # Deaths on days 6, 27, 27 and 65; 5 censored between 37 and 60; 7 followed to day 90.
+    assert v["km-survival-long-horizon"] == 90 and v["km-survival-fu-median"] == 90
+    assert v["km-survival-long-s"] == pytest.approx(100 * 13 / 16 * 7 / 8)
+    assert (v["km-survival-long-dead"], v["km-survival-long-cens"], v["km-survival-long-risk"]) == (4, 5, 7)
+    greater = sum(comb(16, i) * 3 ** (16 - i) for i in range(13, 17)) / 4 ** 16
+    assert v["km-survival-bench-historical-low-p"] == pytest.approx(greater, rel=1e-12)
+    n = v["km-survival-n-for-width"]
+    assert stats_width(round(13 / 16 * n), n) <= 0.2 < stats_width(round(13 / 16 * (n - 1)), n - 1)
+
+
+def stats_width(k, n):
+    from ruxlib.stats import clopper_pearson
+
+    ci = clopper_pearson(k, n)
+    return ci.upper - ci.lower
