@@ -746,6 +746,8 @@ def page_values(study, horizon: float = 28, alpha: float = 0.05, conf_type: str 
         The adtte ``PARAMCD`` analysed.
     arm : str, default "TRT01P"
         The adsl column of the planned arm (:func:`ruxlib.arms.arm_of`).
+    target_width : float, default 0.20
+        Full width of the exact interval that the "N needed" figure aims at.
 
     Returns
     -------
@@ -759,8 +761,6 @@ def page_values(study, horizon: float = 28, alpha: float = 0.05, conf_type: str 
         the Kaplan-Meier estimate at the registered day-90 horizon, exact binomial tests of
         event-free / N against each of :func:`benchmarks`, the Clopper-Pearson width and the N
         for a width of ``target_width``.
-    target_width : float, default 0.20
-        Full width of the exact interval that the "N needed" figure aims at.
     """
     out: dict[str, object] = {"km-survival-level": 100 * (1 - alpha), "km-survival-horizon": horizon,
                               "km-survival-endpoint": endpoint_label(study.adtte, endpoint)}
