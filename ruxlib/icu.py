@@ -16,8 +16,8 @@ from matplotlib.patches import Patch
 from .derive import itt_population
 from .io import Study
 
-__all__ = ["EPISODES", "itt_subjects", "icu_days", "summarise_days", "ecmo_courses", "swimmer_plot",
-           "page_values"]
+__all__ = ["EPISODES", "EXIT_CODES", "itt_subjects", "icu_days", "summarise_days", "ecmo_courses", "swimmer_plot",
+           "exit_events", "exit_incidence", "ventilator_free_days", "page_values"]
 
 EPISODES = ("ICU", "IMV", "ECMO")
 """Episode types of ``adicu.csv``, outermost first."""
@@ -118,6 +118,130 @@ def summarise_days(days: pd.DataFrame) -> pd.DataFrame:
             "max_any": float(pos.max()) if pos.size else np.nan,
         }
     return pd.DataFrame.from_dict(rows, orient="index")
+
+
+EXIT_CODES = {0: "censored (transferred)", 1: "left alive", 2: "died"}
+"""Event codes of :func:`exit_events`: 0 censored, 1 the episode ended alive, 2 death (the competing risk)."""
+
+
+def exit_events(study: Study, episode: str = "ICU") -> pd.DataFrame:
+    """How and when each ITT patient's ``episode`` (ICU stay or invasive ventilation) ended: the transfer rule.
+
+    Parameters
+    ----------
+    study : Study
+        Needs ``adicu`` and adsl ``DTHDY`` and ``EOTREAS``.
+    episode : {"ICU", "IMV"}, default "ICU"
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by USUBJID (ITT patients with an ``episode``): ``time`` (study day
+        the episode ended) and ``event`` (:data:`EXIT_CODES`).
+
+    Raises
+    ------
+    ValueError
+        Without adicu.csv or adsl ``DTHDY``/``EOTREAS``, or for an episode other than ICU or IMV.
+
+    Notes
+    -----
+    Algorithm (one rule for every patient)
+
+    1. The episode ends at the latest ``AENDY`` of the patient's ``episode`` rows;
+       the ICU stay ends at the latest ``AENDY`` of the ICU rows.
+    2. Died on or before that day (``DTHDY <= end``): event 2 at ``DTHDY``.
+    3. Else, treatment ended by transfer (``EOTREAS == "TRANSFERRED"``) and the
+       episode lasted to the end of the ICU stay: the patient left for another
+       hospital still in that state, so the outcome is unknown: censored (0) at the end.
+    4. Else the episode ended alive: event 1 at the end.
+    """
+    if study.adicu is None:
+        raise ValueError("this study folder has no adicu.csv")
+    if episode not in ("ICU", "IMV"):
+        raise ValueError(f"episode must be 'ICU' or 'IMV'; got {episode!r}")
+    for col in ("DTHDY", "EOTREAS"):
+        if col not in study.adsl:
+            raise ValueError(f"adsl.csv has no {col} column; the exit of an episode needs it (death, transfer)")
+    ends = study.adicu.groupby(["PARAMCD", "USUBJID"])["AENDY"].max()
+    subjects = [u for u in itt_subjects(study) if (episode, u) in ends.index]
+    adsl = study.adsl.set_index("USUBJID")
+    rows = []
+    for u in subjects:
+        end, icu_end, death = ends[(episode, u)], ends.get(("ICU", u), ends[(episode, u)]), adsl.at[u, "DTHDY"]
+        if pd.notna(death) and death <= end:
+            rows.append((u, float(death), 2))
+        elif adsl.at[u, "EOTREAS"] == "TRANSFERRED" and end >= icu_end:
+            rows.append((u, float(end), 0))
+        else:
+            rows.append((u, float(end), 1))
+    return pd.DataFrame(rows, columns=["USUBJID", "time", "event"]).set_index("USUBJID")
+
+
+def exit_incidence(study: Study, episode: str = "ICU") -> pd.DataFrame:
+    """Cumulative incidence of leaving ``episode`` alive (``cif1``) and of death in it (``cif2``).
+
+    :func:`exit_events` handed to :func:`ruxlib.survival.aalen_johansen`; the
+    columns of a cause nobody had are 0. Time is days from the first dose (an
+    episode ending before day 0 ends at its day).
+    """
+    from .survival import aalen_johansen
+
+    ev = exit_events(study, episode)
+    aj = aalen_johansen(ev["time"], ev["event"])
+    for k in (1, 2):
+        aj[f"d{k}"] = aj.get(f"d{k}", 0)
+        aj[f"cif{k}"] = aj.get(f"cif{k}", 0.0)
+    return aj[["time", "n_risk", "n_censor", "d1", "cif1", "d2", "cif2", "surv"]]
+
+
+def ventilator_free_days(study: Study, horizon: float = 28, transferred: str = "missing") -> pd.Series:
+    """Ventilator-free days to ``horizon``, deaths scored 0 (Schoenfeld & Bernard 2002).
+
+    Parameters
+    ----------
+    study : Study
+        Needs ``adicu`` and adsl ``DTHDY``, ``EOTREAS``.
+    horizon : float, default 28
+    transferred : {"missing", "worst", "best"}, default "missing"
+        A patient transferred while still ventilated (:func:`exit_events` code 0)
+        has an unknown course after transfer: NaN ("missing"), 0 ("worst":
+        ventilated to the horizon) or counted as if extubated on the day of transfer ("best").
+
+    Returns
+    -------
+    pandas.Series
+        VFD per ITT patient (index USUBJID), float.
+
+    Notes
+    -----
+    Algorithm
+
+    1. Died on or before the horizon (``DTHDY <= horizon``): 0.
+    2. Else VFD = horizon - days on invasive ventilation within [0, horizon]
+       (:func:`icu_days`, column ``IMV``), at least 0; patients with no
+       ventilation get the horizon.
+    3. Transferred while ventilated: as ``transferred`` says.
+
+    References
+    ----------
+    Schoenfeld DA, Bernard GR (2002). Crit Care Med 30:1772-1777.
+    Yehya N, Harhay MO, Curley MAQ, Schoenfeld DA, Reeder RW (2019). Am J Respir
+    Crit Care Med 200:828-836 (reporting ventilator-free days).
+    """
+    if transferred not in ("missing", "worst", "best"):
+        raise ValueError(f"transferred must be 'missing', 'worst' or 'best'; got {transferred!r}")
+    days = icu_days(study, horizon)["IMV"]
+    vfd = (horizon - days).clip(lower=0)
+    death = _death_days(study).reindex(vfd.index)
+    vfd[death.le(horizon).to_numpy()] = 0.0
+    ev = exit_events(study, "IMV")
+    open_ = ev.index[(ev["event"] == 0) & (ev["time"] < horizon)]
+    if transferred == "missing":
+        vfd[open_] = np.nan
+    elif transferred == "worst":
+        vfd[open_] = 0.0
+    return vfd.rename("VFD")
 
 
 def _death_days(study: Study) -> pd.Series:
@@ -291,13 +415,18 @@ def page_values(study: Study, horizon: float = 28) -> dict[str, object]:
         ``icu-course-*`` names → values; also ``itt.n`` (the patients of Fig. 2) and
         ``ecmo.<days|n>_<short|full>`` (the shortest course shorter than the window and the
         courses covering it), values for the ledger. ``None`` without adicu.csv.
+        Beyond the paper (:func:`_beyond_values`): the cumulative incidence at the horizon of
+        leaving the ICU alive and of extubation alive, death competing, the naive 1 - KM beside
+        it, the patients censored by transfer, and ventilator-free days.
     """
     out: dict[str, object] = {"icu-course-horizon": horizon, "itt.n": len(itt_subjects(study))}
     names = ["icu-course-n", "icu-course-ecmo-n", "icu-course-ecmo-text", "icu-course-full-icu",
              "ecmo.days_short", "ecmo.n_short", "ecmo.days_full", "ecmo.n_full"]
     names += [f"icu-course-{key}-{stat}" for key in ("icu", "imv") for stat in ("median", "min", "max")]
+    names += [*BEYOND_NAMES]
     if study.adicu is None:
         return out | dict.fromkeys(names)
+    out.update(_beyond_values(study, horizon))
     days = icu_days(study, horizon)
     summary = summarise_days(days)
     out.update({f"icu-course-{key}-{stat}": summary.loc[col, stat]
@@ -316,4 +445,46 @@ def page_values(study: Study, horizon: float = 28) -> dict[str, object]:
         "ecmo.days_full": float(horizon) if len(full) else None,
         "ecmo.n_full": int(full["n"].sum()),
     })
+    return out
+
+
+BEYOND_NAMES = tuple(f"icu-course-{e}-{v}" for e in ("icu", "imv")
+                     for v in ("cif-alive", "cif-death", "naive", "transferred")) + tuple(
+    f"icu-course-vfd-{v}" for v in ("median", "q1", "q3", "n", "zero", "unknown", "median-worst", "median-best"))
+
+
+def _cif_at(aj: pd.DataFrame, t: float) -> pd.Series:
+    """The row of an Aalen-Johansen table in force at ``t`` (zeros before the first time)."""
+    before = aj[aj["time"] <= t]
+    return before.iloc[-1] if len(before) else pd.Series({"cif1": 0.0, "cif2": 0.0, "surv": 1.0})
+
+
+def _beyond_values(study: Study, horizon: float) -> dict[str, object]:
+    """The page's "Beyond the paper" numbers: competing-risk incidences and ventilator-free days."""
+    from .survival import km_estimate, survival_at
+
+    out: dict[str, object] = dict.fromkeys(BEYOND_NAMES)
+    if not {"DTHDY", "EOTREAS"} <= set(study.adsl.columns):
+        return out
+    for key, episode in (("icu", "ICU"), ("imv", "IMV")):
+        ev = exit_events(study, episode)
+        if ev.empty:
+            continue
+        at = _cif_at(exit_incidence(study, episode), horizon)
+        naive = 1 - float(survival_at(km_estimate(ev["time"], (ev["event"] == 1).astype(int)), horizon)["surv"])
+        out.update({f"icu-course-{key}-cif-alive": 100 * float(at["cif1"]),
+                    f"icu-course-{key}-cif-death": 100 * float(at["cif2"]),
+                    f"icu-course-{key}-naive": 100 * naive,
+                    f"icu-course-{key}-transferred": int((ev["event"] == 0).sum())})
+    if exit_events(study, "IMV").empty:
+        return out
+    vfd = ventilator_free_days(study, horizon)
+    known = vfd.dropna()
+    out.update({"icu-course-vfd-median": float(known.median()) if len(known) else None,
+                "icu-course-vfd-q1": float(known.quantile(0.25)) if len(known) else None,
+                "icu-course-vfd-q3": float(known.quantile(0.75)) if len(known) else None,
+                "icu-course-vfd-n": len(known), "icu-course-vfd-zero": int((known == 0).sum()),
+                "icu-course-vfd-unknown": int(vfd.isna().sum()),
+                "icu-course-vfd-median-worst": float(ventilator_free_days(study, horizon, "worst").median()),
+                "icu-course-vfd-median-best": float(ventilator_free_days(study, horizon, "best").median())})
     return out

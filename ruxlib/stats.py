@@ -26,8 +26,13 @@ __all__ = [
     "EXACT_MAX_N",
     "ConfidenceInterval",
     "ExactTooLarge",
+    "Shift",
     "TestResult",
+    "binomial_test",
     "clopper_pearson",
+    "cp_width",
+    "n_for_width",
+    "hodges_lehmann",
     "holm",
     "signed_rank",
     "smallest_exact_p",
@@ -81,7 +86,8 @@ class TestResult:
     statistic : float
         The test statistic (its name is ``symbol``).
     pvalue : float
-        Two-sided p-value (for the log-rank test the upper chi-square tail).
+        Two-sided p-value (for the log-rank test the upper chi-square tail;
+        for :func:`binomial_test` the side its ``test`` names).
     method : str
         How the p-value was obtained: ``"exact"``, ``"normal"`` or ``"chi-square"``.
     n : int
@@ -453,3 +459,200 @@ def smallest_exact_p(n1: int, n2: int) -> float:
     if n1 < 1 or n2 < 1:
         raise ValueError(f"sample sizes must be >= 1; got {n1} and {n2}")
     return min(1.0, float(Fraction(2, math.comb(n1 + n2, n1))))
+
+
+BINOM_ALTERNATIVES = ("two-sided", "greater", "less")
+
+
+def binomial_test(k: int, n: int, p0: float, alternative: str = "two-sided") -> TestResult:
+    """One-sample exact binomial test of H0: the true proportion is ``p0``.
+
+    Parameters
+    ----------
+    k, n : int
+        Successes and trials (0 <= k <= n, n >= 1).
+    p0 : float
+        The proportion under the null hypothesis, strictly between 0 and 1.
+    alternative : {"two-sided", "greater", "less"}, default "two-sided"
+        "greater": the true proportion exceeds ``p0``.
+
+    Returns
+    -------
+    TestResult
+        ``statistic`` = k, ``method`` ``"exact"``, ``n``, ``expected`` = n·p0,
+        ``test`` names the alternative. The same p-value as R
+        ``binom.test(k, n, p0, alternative)``.
+
+    Raises
+    ------
+    ValueError
+        For k, n not whole, k outside [0, n], p0 outside (0, 1) or an unknown alternative.
+
+    Notes
+    -----
+    Algorithm
+
+    1. Under H0, X ~ Binomial(n, p0); d(i) = P(X = i).
+    2. "greater": p = P(X >= k); "less": p = P(X <= k).
+    3. "two-sided" (R's rule, also scipy's): p = sum of d(i) over every i with
+       d(i) <= d(k)·(1 + 1e-7), i.e. every outcome at most as likely as the
+       observed one; capped at 1.
+
+    References
+    ----------
+    Clopper CJ, Pearson ES (1934). Biometrika 26:404-413.
+    R ``stats::binom.test``; scipy ``stats.binomtest``.
+
+    Examples
+    --------
+    >>> round(binomial_test(13, 16, 0.5).pvalue, 5)  # 2·(560 + 120 + 16 + 1) / 2**16
+    0.02127
+    """
+    if int(k) != k or int(n) != n or n < 1 or not 0 <= k <= n:
+        raise ValueError(f"need whole numbers n >= 1 and 0 <= k <= n; got k={k}, n={n}")
+    if not 0 < p0 < 1:
+        raise ValueError(f"p0 must be strictly between 0 and 1; got {p0}")
+    if alternative not in BINOM_ALTERNATIVES:
+        raise ValueError(f"alternative must be one of {', '.join(BINOM_ALTERNATIVES)}; got {alternative!r}")
+    k, n = int(k), int(n)
+    if alternative == "greater":
+        p = float(_st.binom.sf(k - 1, n, p0))
+    elif alternative == "less":
+        p = float(_st.binom.cdf(k, n, p0))
+    else:
+        d = _st.binom.pmf(np.arange(n + 1), n, p0)
+        p = float(min(1.0, d[d <= d[k] * (1 + 1e-7)].sum()))
+    return TestResult(statistic=float(k), pvalue=p, method="exact", n=n, test=f"Exact binomial ({alternative})",
+                      symbol="k", expected=n * p0)
+
+
+def cp_width(k: int, n: int, alpha: float = 0.05) -> float:
+    """Width (upper - lower) of the Clopper-Pearson interval of k/n (:func:`clopper_pearson`)."""
+    ci = clopper_pearson(k, n, alpha)
+    return ci.upper - ci.lower
+
+
+def n_for_width(width: float, p: float, alpha: float = 0.05, n_max: int = 100_000) -> int:
+    """Smallest N whose Clopper-Pearson interval is at most ``width`` wide when the proportion is ``p``.
+
+    Parameters
+    ----------
+    width : float
+        Target full width (upper - lower), in (0, 1).
+    p : float
+        Anticipated proportion, in [0, 1].
+    alpha : float, default 0.05
+    n_max : int, default 100000
+        Give up above this N.
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    ValueError
+        For a width or p out of range, or when no N <= ``n_max`` is enough.
+
+    Notes
+    -----
+    Algorithm
+
+    For N = 1, 2, ...: k = round(p·N); return the first N with
+    ``cp_width(k, N, alpha) <= width``. Because k is rounded, a later N can
+    occasionally be wider again by a hair; the answer is the first N that
+    reaches the target, as a planning figure.
+
+    References
+    ----------
+    Clopper CJ, Pearson ES (1934). Biometrika 26:404-413.
+    """
+    if not 0 < width < 1:
+        raise ValueError(f"width must be between 0 and 1; got {width}")
+    if not 0 <= p <= 1:
+        raise ValueError(f"p must be between 0 and 1; got {p}")
+    for n in range(1, n_max + 1):
+        if cp_width(round(p * n), n, alpha) <= width:
+            return n
+    raise ValueError(f"no N up to {n_max} gives a Clopper-Pearson width of {width} at p = {p}")
+
+
+@dataclass(frozen=True)
+class Shift:
+    """A two-sample location shift (x minus y) with its confidence interval (:func:`hodges_lehmann`).
+
+    ``lower`` / ``upper`` are -inf / inf when no shift can be rejected at the level
+    (samples too small); ``level`` is the nominal 1 - alpha.
+    """
+
+    estimate: float
+    lower: float
+    upper: float
+    level: float
+    n_pairs: int
+
+
+def hodges_lehmann(x, y, alpha: float = 0.05) -> Shift:
+    """Hodges-Lehmann shift of x over y with the exact confidence interval from the rank-sum test.
+
+    Parameters
+    ----------
+    x, y : array-like of float
+        The two samples (no NaN; at most :data:`EXACT_LIMIT_N` values in all).
+    alpha : float, default 0.05
+
+    Returns
+    -------
+    Shift
+        ``estimate``: the median of the n_x · n_y differences x_i - y_j;
+        ``lower``, ``upper``: the set of shifts Δ that the exact two-sided
+        Wilcoxon-Mann-Whitney test of x - Δ against y (:func:`wmw` with
+        ``exact=True``) does not reject at ``alpha`` (p > alpha), given by its
+        infimum and supremum.
+
+    Raises
+    ------
+    ValueError
+        As :func:`wmw`, or for an ``alpha`` outside (0, 1).
+
+    Notes
+    -----
+    Algorithm
+
+    1. D = all differences x_i - y_j; the estimate is their median.
+    2. The p-value of x - Δ against y changes only where Δ crosses a
+       difference. Test Δ at every distinct difference, at the midpoint of each
+       gap between neighbours, and one unit beyond each end.
+    3. The interval runs from the smallest to the largest accepted Δ; an
+       accepted midpoint extends it to the difference just outside it (the
+       infimum or supremum), an accepted point beyond the ends makes it unbounded.
+    4. The test is exact and conditional on the ties that a shift creates, so
+       the interval is exact with ties in the data. Without ties it is the
+       classical [D(k), D(m + 1 - k)] of Bauer (1972), with k the largest
+       integer such that P(U <= k - 1) <= alpha / 2 (R ``wilcox.test(x, y,
+       conf.int = TRUE)`` when no tail probability equals alpha / 2 exactly).
+
+    References
+    ----------
+    Hodges JL, Lehmann EL (1963). Ann Math Statist 34:598-611.
+    Bauer DF (1972). JASA 67:687-690.
+    Hollander M, Wolfe DA (1999). Nonparametric Statistical Methods, 2nd ed., section 4.3.
+    """
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must be between 0 and 1; got {alpha}")
+    x, y = _clean(x, "x"), _clean(y, "y")
+    diffs = np.round(np.subtract.outer(x, y).ravel(), 10)
+    grid = np.unique(diffs)
+    mids = (grid[:-1] + grid[1:]) / 2
+    candidates = np.sort(np.concatenate([grid, mids, [grid[0] - 1, grid[-1] + 1]]))
+
+    def accepted(delta: float) -> bool:
+        return wmw(np.round(x - delta, 10), np.round(y, 10), exact=True).pvalue > alpha
+
+    keep = [c for c in candidates if accepted(c)]
+    if not keep:  # cannot happen: at the estimate the statistic sits at its centre
+        raise ValueError("no shift is accepted; check the input")
+    lo, hi = min(keep), max(keep)
+    lower = -np.inf if lo < grid[0] else float(grid[grid <= lo].max())
+    upper = np.inf if hi > grid[-1] else float(grid[grid >= hi].min())
+    return Shift(estimate=round(float(np.median(diffs)), 10), lower=lower, upper=upper, level=1 - alpha, n_pairs=diffs.size)

@@ -24,11 +24,14 @@ from scipy import stats
 
 from . import arms
 from .derive import derive_var_d28out, event_indicator, itt_population
-from .stats import TestResult, clopper_pearson
+from .stats import TestResult, binomial_test, clopper_pearson, cp_width, n_for_width
 
 __all__ = [
     "CONF_TYPES",
+    "aalen_johansen",
     "SurvivalStatus",
+    "benchmark_tests",
+    "benchmarks",
     "endpoint_label",
     "event_indicator",
     "event_status",
@@ -37,8 +40,13 @@ __all__ = [
     "km_estimate",
     "km_table",
     "logrank",
+    "median_followup",
+    "median_time",
     "n_at_risk",
     "page_values",
+    "registered_horizon",
+    "reverse_km",
+    "risk_table",
     "split_groups",
     "status_at",
     "survival_at",
@@ -172,6 +180,80 @@ def km_estimate(time, event, conf_type: str = "log-log", alpha: float = 0.05) ->
         "lower": lower,
         "upper": upper,
     })[KM_COLUMNS]
+
+
+def aalen_johansen(time, event) -> pd.DataFrame:
+    """Aalen-Johansen cumulative incidence of each cause of a competing-risks outcome.
+
+    Parameters
+    ----------
+    time : array-like of float
+        Time of the first event or of censoring per subject (non-negative).
+    event : array-like of int
+        0 = censored, 1, 2, ... = the cause that happened.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per distinct time: ``time``, ``n_risk``, ``n_censor``, one
+        ``d<k>`` (events of cause k) and one ``cif<k>`` (cumulative incidence of
+        cause k just after ``time``) per cause seen, and ``surv`` (event-free by
+        any cause, Kaplan-Meier).
+
+    Raises
+    ------
+    ValueError
+        For arrays of different lengths or none, a negative or missing time, or
+        an event code that is not a whole number >= 0.
+
+    Notes
+    -----
+    Algorithm
+
+    1. For every distinct time t: n(t) at risk (time >= t), d_k(t) events of
+       cause k, d(t) = sum over k. Censored subjects leave after the events at t.
+    2. S(t) = product over u <= t of (1 - d(u) / n(u)): free of every cause.
+    3. CIF_k(t) = sum over u <= t of S(u-) · d_k(u) / n(u), with S(u-) the
+       value just before u. The sum over k of CIF_k plus S is 1 at every t
+       (each step moves S(u-) · d(u) / n(u) from S to the causes). 1 - KM of one
+       cause, with the others censored, would overstate that cause's incidence.
+    4. Tied times of different causes need no jitter: both enter the same step.
+
+    References
+    ----------
+    Aalen OO, Johansen S (1978). Scand J Statist 5:141-150.
+    Kalbfleisch JD, Prentice RL (2002), section 8.2.
+    lifelines ``AalenJohansenFitter`` (which jitters tied times instead);
+    R ``survival::survfit`` with a factor status (multi-state).
+
+    Examples
+    --------
+    >>> aj = aalen_johansen([1, 2, 3, 4], [1, 2, 0, 1])
+    >>> aj[["time", "cif1", "cif2"]].round(3).to_string(index=False)
+    ' time  cif1  cif2\n  1.0  0.25  0.00\n  2.0  0.25  0.25\n  3.0  0.25  0.25\n  4.0  0.75  0.25'
+    """
+    time = np.asarray(time, dtype=float).ravel()
+    event = np.asarray(event, dtype=float).ravel()
+    if time.size == 0 or time.size != event.size:
+        raise ValueError(f"time and event must be non-empty and of equal length; got {time.size} and {event.size}")
+    if np.isnan(time).any() or (time < 0).any():
+        raise ValueError("every time must be a non-negative number")
+    if np.isnan(event).any() or (event < 0).any() or (event != np.round(event)).any():
+        raise ValueError("every event must be 0 (censored) or a cause 1, 2, ...")
+    times = np.unique(time)
+    causes = [int(k) for k in np.unique(event) if k > 0]
+    n_risk = np.array([(time >= t).sum() for t in times], dtype=float)
+    d = {k: np.array([((time == t) & (event == k)).sum() for t in times], dtype=float) for k in causes}
+    d_all = sum(d.values()) if causes else np.zeros_like(n_risk)
+    surv = np.cumprod(1.0 - d_all / n_risk)
+    before = np.concatenate([[1.0], surv[:-1]])
+    out = {"time": times, "n_risk": n_risk.astype(int),
+           "n_censor": np.array([((time == t) & (event == 0)).sum() for t in times])}
+    for k in causes:
+        out[f"d{k}"] = d[k].astype(int)
+        out[f"cif{k}"] = np.cumsum(before * d[k] / n_risk)
+    out["surv"] = surv
+    return pd.DataFrame(out)
 
 
 def _bounds(surv: np.ndarray, se_log: np.ndarray, conf_type: str, z: float) -> tuple[np.ndarray, np.ndarray]:
@@ -396,6 +478,172 @@ def logrank(adtte: pd.DataFrame, group: pd.Series, paramcd: str = "OS") -> TestR
                       symbol="χ²", sizes=tuple(table["n"].tolist()), table=table)
 
 
+def median_time(km: pd.DataFrame) -> float | None:
+    """Median of a Kaplan-Meier curve, by R ``survfit``'s rule; None if the curve never reaches 0.5.
+
+    Notes
+    -----
+    Algorithm
+
+    1. The median is the first time t at which S(t) <= 0.5.
+    2. If S(t) is exactly 0.5 (within 1e-8) and a later time drops below it,
+       the median is the midpoint between t and that next time (R's
+       ``quantile.survfit``: the curve is flat at 0.5 over the interval).
+
+    References
+    ----------
+    R package survival, ``print.survfit`` / ``quantile.survfit``.
+
+    Examples
+    --------
+    >>> median_time(km_estimate([1, 2, 3, 4], [1, 1, 1, 1]))  # R: survfit(Surv(1:4) ~ 1) median 2.5
+    2.5
+    """
+    surv, times = km["surv"].to_numpy(), km["time"].to_numpy()
+    below = np.flatnonzero(surv <= 0.5 + 1e-8)
+    if below.size == 0:
+        return None
+    i = below[0]
+    if abs(surv[i] - 0.5) < 1e-8:
+        later = np.flatnonzero(surv < 0.5 - 1e-8)
+        if later.size:
+            return float((times[i] + times[later[0]]) / 2)
+    return float(times[i])
+
+
+def reverse_km(time, event) -> pd.DataFrame:
+    """Reverse Kaplan-Meier: the estimate of the censoring distribution (:func:`km_estimate` of 1 - event).
+
+    The reverse Kaplan-Meier median is the median follow-up of Schemper & Smith
+    (1996): a death ends observation before follow-up was complete, so it counts
+    as censored, and being censored (reaching the end of observation alive) is
+    the "event". Unlike the median of all observation times, it is not
+    shortened by early deaths.
+
+    References
+    ----------
+    Schemper M, Smith TL (1996). Controlled Clinical Trials 17:343-346.
+    """
+    event = np.asarray(event, dtype=float).ravel()
+    if not np.isin(event, (0.0, 1.0)).all():
+        raise ValueError("every event must be 1 (event) or 0 (censored)")
+    return km_estimate(time, 1 - event)
+
+
+def median_followup(adtte: pd.DataFrame, paramcd: str = "OS") -> float | None:
+    """Median follow-up of ``paramcd`` by the reverse Kaplan-Meier method (:func:`reverse_km`, :func:`median_time`).
+
+    Returns None when fewer than half of the subjects are censored by the last time
+    (the censoring distribution never reaches 0.5).
+    """
+    return median_time(reverse_km(*_time_event(_select(adtte, paramcd))))
+
+
+def risk_table(km: pd.DataFrame, times) -> pd.DataFrame:
+    """The risk table under a Kaplan-Meier plot: at each of ``times``, at risk and events and censorings so far.
+
+    Parameters
+    ----------
+    km : pandas.DataFrame
+        Output of :func:`km_estimate` or :func:`km_table`.
+    times : iterable of float
+        Days at which to read the table.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``day``; ``n_risk`` (time >= day, as :func:`n_at_risk`),
+        ``events`` and ``censored`` (cumulative, at times <= day) and ``surv``
+        (S(day), :func:`survival_at`).
+    """
+    rows = []
+    for t in times:
+        done = km[km["time"] <= t]
+        rows.append({"day": t, "n_risk": n_at_risk(km, t), "events": int(done["n_event"].sum()),
+                     "censored": int(done["n_censor"].sum()), "surv": float(survival_at(km, t)["surv"])})
+    return pd.DataFrame(rows).set_index("day")
+
+
+def registered_horizon(outcome: str = "os_day90", nct_id: str = "NCT04359290") -> float:
+    """The horizon (days) of a registered outcome of a trial record in ``data/registry/``.
+
+    The default is the paper's secondary endpoint, overall survival at day 90
+    ("Secondary endpoints included overall survival at 90 days", Methods).
+    """
+    from .registry import load_record
+
+    for o in load_record(nct_id)["outcomes"]:
+        if o["id"] == outcome:
+            if o.get("time_frame_days") is None:
+                raise ValueError(f"outcome {outcome!r} of {nct_id} has no time frame in days")
+            return float(o["time_frame_days"])
+    raise ValueError(f"outcome {outcome!r} is not in the record of {nct_id}")
+
+
+def benchmarks(records: dict[str, dict] | None = None, claims: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Named survival benchmarks for a one-sample test: external placebo arm and the paper's historical range.
+
+    Parameters
+    ----------
+    records : dict, optional
+        Registry records (:func:`ruxlib.registry.load_all`); default the shipped ones.
+    claims : pandas.DataFrame, optional
+        The ledger (:func:`ruxlib.claims.load_claims`); default the shipped one.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``key``; ``label``, ``survival`` (proportion), ``horizon`` (day)
+        and ``source``. Rows:
+
+        * ``devent-placebo``: survival of the RUXCOVID-DEVENT placebo arm
+          (NCT04377620), 1 - deaths / n from the record's ``results.by_arm.placebo``
+          (the record cites Crit Care Med 2022, Table 2; deaths by day 29);
+        * ``historical-low`` / ``historical-high``: the paper's "range between
+          60 and 25% seen in previously reported day 28 survival rates" (Discussion,
+          its refs 28-30), from the ledger rows ``ctx.disc.hist_low`` / ``ctx.disc.hist_high``.
+
+        A source that is missing leaves its row out; nothing is filled in.
+    """
+    from .claims import load_claims
+    from .registry import load_all
+
+    records = load_all() if records is None else records
+    claims = load_claims() if claims is None else claims
+    rows = []
+    devent = records.get("NCT04377620", {}).get("results") or {}
+    placebo = devent.get("by_arm", {}).get("placebo")
+    if devent.get("events_are") == "deaths" and placebo:
+        rows.append({"key": "devent-placebo", "label": "RUXCOVID-DEVENT placebo arm",
+                     "survival": 1 - placebo["events"] / placebo["n"], "horizon": float(devent["horizon_days"]),
+                     "source": f"NCT04377620 record: {placebo['n'] - placebo['events']}/{placebo['n']} alive"})
+    ledger = claims.set_index("id")
+    day = float(ledger.loc["ctx.disc.hist_day", "reported"]) if "ctx.disc.hist_day" in ledger.index else None
+    for key, cid, word in [("historical-low", "ctx.disc.hist_low", "lower"),
+                           ("historical-high", "ctx.disc.hist_high", "upper")]:
+        if cid in ledger.index and day is not None:
+            rows.append({"key": key, "label": f"earlier COVID-19 ARDS series, {word} end",
+                         "survival": float(ledger.loc[cid, "reported"]) / 100, "horizon": day,
+                         "source": f"paper, Discussion (refs 28-30); ledger {cid}"})
+    return pd.DataFrame(rows, columns=["key", "label", "survival", "horizon", "source"]).set_index("key")
+
+
+def benchmark_tests(alive: int, n: int, table: pd.DataFrame) -> pd.DataFrame:
+    """Exact binomial tests of alive / n against each benchmark survival of ``table`` (:func:`benchmarks`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``table`` with ``p_greater`` (H1: true survival above the benchmark, the
+        direction of the paper's "compares favorably") and ``p_two_sided``
+        (R ``binom.test``'s rule), from :func:`ruxlib.stats.binomial_test`.
+    """
+    out = table.copy()
+    out["p_greater"] = [binomial_test(alive, n, p0, "greater").pvalue for p0 in table["survival"]]
+    out["p_two_sided"] = [binomial_test(alive, n, p0).pvalue for p0 in table["survival"]]
+    return out
+
+
 @dataclass(frozen=True)
 class SurvivalStatus:
     """Vital status of a population at a horizon (see :func:`status_at`).
@@ -486,7 +734,7 @@ def event_status(adtte: pd.DataFrame, paramcd: str = "OS", horizon: float = 28) 
 
 
 def page_values(study, horizon: float = 28, alpha: float = 0.05, conf_type: str = "log-log",
-                endpoint: str = "OS", arm: str = "TRT01P") -> dict[str, object]:
+                endpoint: str = "OS", arm: str = "TRT01P", target_width: float = 0.20) -> dict[str, object]:
     """Every number the survival page (``km-survival``) quotes: day-``horizon`` status, Kaplan-Meier, log-rank.
 
     Parameters
@@ -498,6 +746,8 @@ def page_values(study, horizon: float = 28, alpha: float = 0.05, conf_type: str 
         The adtte ``PARAMCD`` analysed.
     arm : str, default "TRT01P"
         The adsl column of the planned arm (:func:`ruxlib.arms.arm_of`).
+    target_width : float, default 0.20
+        Full width of the exact interval that the "N needed" figure aims at.
 
     Returns
     -------
@@ -507,12 +757,17 @@ def page_values(study, horizon: float = 28, alpha: float = 0.05, conf_type: str 
         Kaplan-Meier S(horizon) and its limits (in %), event-free / N and its Clopper-Pearson
         limits (in %); with two or more arms, their number and the log-rank test across them.
         ``None`` for what needs the endpoint in adtte.csv, or arms, when they are absent.
+        Beyond the paper (:func:`_beyond_values`): the reverse Kaplan-Meier median follow-up,
+        the Kaplan-Meier estimate at the registered day-90 horizon, exact binomial tests of
+        event-free / N against each of :func:`benchmarks`, the Clopper-Pearson width and the N
+        for a width of ``target_width``.
     """
     out: dict[str, object] = {"km-survival-level": 100 * (1 - alpha), "km-survival-horizon": horizon,
                               "km-survival-endpoint": endpoint_label(study.adtte, endpoint)}
     names = ("n", "dead", "alive", "cens-before", "s", "lower", "upper", "alive-pct", "cp-lower", "cp-upper",
-             "arms", "lr-chisq", "lr-df", "lr-p")
+             "arms", "lr-chisq", "lr-df", "lr-p", *BEYOND_NAMES)
     out.update({f"km-survival-{name}": None for name in names})
+    out["km-survival-target-width"] = 100 * target_width
     adtte = itt_adtte(study) if study.adtte is not None else None
     if adtte is None or not adtte["PARAMCD"].eq(endpoint).any():
         return out
@@ -521,6 +776,7 @@ def page_values(study, horizon: float = 28, alpha: float = 0.05, conf_type: str 
     out.update({"km-survival-n": status.n, "km-survival-dead": status.dead, "km-survival-alive": status.alive,
                 "km-survival-cens-before": status.censored_before, "km-survival-s": 100 * float(at["surv"]),
                 "km-survival-lower": 100 * float(at["lower"]), "km-survival-upper": 100 * float(at["upper"])})
+    out.update(_beyond_values(adtte, endpoint, status, conf_type, alpha, target_width))
     if status.n:
         cp = clopper_pearson(status.alive, status.n, alpha=alpha)
         out.update({"km-survival-alive-pct": 100 * status.alive / status.n,
@@ -530,4 +786,36 @@ def page_values(study, horizon: float = 28, alpha: float = 0.05, conf_type: str 
         test = logrank(adtte, groups, endpoint)
         out.update({"km-survival-arms": len(test.table), "km-survival-lr-chisq": test.statistic,
                     "km-survival-lr-df": test.df, "km-survival-lr-p": test.pvalue})
+    return out
+
+
+BENCHMARK_KEYS = ("devent-placebo", "historical-low", "historical-high")
+BEYOND_NAMES = ("cross-days", "fu-median", "long-horizon", "long-s", "long-lower", "long-upper", "long-risk", "long-dead",
+                "long-cens", "cp-width", "n-for-width",
+                *(f"bench-{k}-{v}" for k in BENCHMARK_KEYS for v in ("pct", "day", "p", "p2")))
+
+
+def _beyond_values(adtte: pd.DataFrame, endpoint: str, status: SurvivalStatus, conf_type: str, alpha: float,
+                   target_width: float) -> dict[str, object]:
+    """The page's "Beyond the paper" numbers (names without a value are left to the caller's None)."""
+    out: dict[str, object] = {"km-survival-fu-median": median_followup(adtte, endpoint)}
+    long = registered_horizon()
+    km = km_table(adtte, endpoint, conf_type=conf_type, alpha=alpha)
+    # the days a censoring cross is drawn on the curve to the horizon (ruxlib.figures.km_plot)
+    out["km-survival-cross-days"] = int(((km["n_censor"] > 0) & (km["time"] <= status.horizon)).sum())
+    out["km-survival-long-horizon"] = long
+    if km["time"].max() >= long:  # the estimate is defined only up to the last follow-up
+        at = survival_at(km, long)
+        table = risk_table(km, [long]).iloc[0]
+        out.update({"km-survival-long-s": 100 * float(at["surv"]), "km-survival-long-lower": 100 * float(at["lower"]),
+                    "km-survival-long-upper": 100 * float(at["upper"]), "km-survival-long-risk": int(table["n_risk"]),
+                    "km-survival-long-dead": int(table["events"]),
+                    "km-survival-long-cens": int(table["censored"]) - int(km.loc[km["time"] == long, "n_censor"].sum())})
+    if status.n:
+        out["km-survival-cp-width"] = 100 * cp_width(status.alive, status.n, alpha)
+        out["km-survival-n-for-width"] = n_for_width(target_width, status.alive / status.n, alpha)
+        tests = benchmark_tests(status.alive, status.n, benchmarks())
+        for key, row in tests.iterrows():
+            out.update({f"km-survival-bench-{key}-pct": 100 * row["survival"], f"km-survival-bench-{key}-day": row["horizon"],
+                        f"km-survival-bench-{key}-p": row["p_greater"], f"km-survival-bench-{key}-p2": row["p_two_sided"]})
     return out

@@ -18,7 +18,7 @@ import pandas as pd
 from .baseline import summarise_continuous
 from .derive import itt_population
 from .io import Study
-from .stats import TestResult, wmw
+from .stats import TestResult, hodges_lehmann, wmw
 
 __all__ = ["POOR", "GOOD", "TimeToStart", "ventpred_groups", "time_to_start", "time_to_start_plot",
            "page_values"]
@@ -198,11 +198,13 @@ def page_values(study: Study, horizon: float = 28) -> dict[str, object]:
     -------
     dict
         ``time-to-start-*`` names → values, ``None`` when :func:`time_to_start` cannot run
-        (a column missing, a group empty).
+        (a column missing, a group empty). ``hl*``: the Hodges-Lehmann shift (poor minus good
+        outcome) with its exact 95 % interval (:func:`ruxlib.stats.hodges_lehmann`; a bound the
+        samples cannot give is ``None``) and the level in %.
     """
     out: dict[str, object] = {"horizon.day": horizon}
     names = ("n-poor", "n-good", "n-other", "median-poor", "median-good", "mean-poor", "mean-good",
-             "diff-median", "diff-mean", "p-normal", "p-exact", "p-compare")
+             "diff-median", "diff-mean", "p-normal", "p-exact", "p-compare", "hl", "hl-lower", "hl-upper", "hl-level")
     try:
         result = time_to_start(study)
     except ValueError:
@@ -214,5 +216,14 @@ def page_values(study: Study, horizon: float = 28) -> dict[str, object]:
     values = (int(s.loc[POOR, "n"]), int(s.loc[GOOD, "n"]), len(itt_population(study.adsl)) - int(s["n"].sum()),
               s.loc[POOR, "median"], s.loc[GOOD, "median"], s.loc[POOR, "mean"], s.loc[GOOD, "mean"],
               result.diff_median, result.diff_mean, pn, pe,
-              f"the exact p is {'larger' if pe > pn else 'smaller'} than the approximation, {side}")
+              f"the exact p is {'larger' if pe > pn else 'smaller'} than the approximation, {side}",
+              *_shift_values(result))
     return out | {f"time-to-start-{name}": value for name, value in zip(names, values, strict=True)}
+
+
+def _shift_values(result: TimeToStart) -> tuple:
+    """Hodges-Lehmann shift, poor minus good outcome: estimate, exact limits (None if unbounded), level in %."""
+    data = result.data
+    shift = hodges_lehmann(data.loc[data["group"].eq(POOR), "VENTPRED"], data.loc[data["group"].eq(GOOD), "VENTPRED"])
+    finite = [b if np.isfinite(b) else None for b in (shift.lower, shift.upper)]
+    return (shift.estimate, *finite, 100 * shift.level)

@@ -141,3 +141,102 @@ def test_ecmo_over_whole_window_is_a_full_course(tmp_path):
     assert values["icu-course-ecmo-n"] == 3
     assert (values["ecmo.days_short"], values["ecmo.n_short"]) == (10.0, 1)
     assert (values["ecmo.days_full"], values["ecmo.n_full"]) == (28.0, 2)
+
+
+# --- competing risks and ventilator-free days -------------------------------------
+
+CR_ADSL = """
+USUBJID,AGE,SEX,ITTFL,TRTDURD,EOTREAS,D28STAT
+P1,50,M,Y,10,COMPLETED,ACUTE CARE
+P2,60,F,Y,5,DEATH,DEAD
+P3,70,M,Y,12,TRANSFERRED,ACUTE CARE
+P4,40,M,Y,28,COMPLETED,ICU VENTILATED
+P5,55,F,Y,15,TRANSFERRED,ACUTE CARE
+"""
+
+# P1 leaves ICU (day 10) and the ventilator (day 8) alive; P2 dies on day 5 in both;
+# P3 is transferred on day 12 still ventilated (censored in both); P4 is extubated on
+# day 20 and dies in the ICU on day 30; P5 is extubated on day 9, transferred from the ICU on day 15.
+CR_ADICU = """
+USUBJID,PARAMCD,ASTDY,AENDY
+P1,ICU,0,10
+P1,IMV,0,8
+P2,ICU,-2,5
+P2,IMV,-2,5
+P3,ICU,0,12
+P3,IMV,0,12
+P4,ICU,0,30
+P4,IMV,0,20
+P5,ICU,0,15
+P5,IMV,0,9
+"""
+
+CR_ADTTE = """
+USUBJID,PARAMCD,AVAL,CNSR
+P1,OS,90,1
+P2,OS,5,0
+P3,OS,90,1
+P4,OS,30,0
+P5,OS,90,1
+"""
+
+
+@pytest.fixture
+def cr_study(tmp_path):
+    return io.load_study(write_study(tmp_path / "cr", adsl=CR_ADSL, adicu=CR_ADICU, adtte=CR_ADTTE))
+
+
+def test_exit_events_apply_one_transfer_rule(cr_study):
+    icu_exit = icu.exit_events(cr_study, "ICU")
+    assert icu_exit["time"].tolist() == [10, 5, 12, 30, 15]
+    assert icu_exit["event"].tolist() == [1, 2, 0, 2, 0]
+    imv_exit = icu.exit_events(cr_study, "IMV")
+    assert imv_exit["time"].tolist() == [8, 5, 12, 20, 9]
+    assert imv_exit["event"].tolist() == [1, 2, 0, 1, 1]
+    with pytest.raises(ValueError, match="episode"):
+        icu.exit_events(cr_study, "ECMO")
+
+
+def test_exit_incidence_by_hand(cr_study):
+    # ICU: day 5, 1 death of 5 at risk: CIF(death) = 0.2, S = 0.8; day 10, 1 discharge of 4:
+    # CIF(discharge) = 0.8 / 4 = 0.2, S = 0.6; censored on days 12 and 15; day 30, the last
+    # patient dies: CIF(death) = 0.2 + 0.6 = 0.8.
+    aj = icu.exit_incidence(cr_study, "ICU").set_index("time")
+    assert aj.loc[10, ["cif1", "cif2", "surv"]].tolist() == pytest.approx([0.2, 0.2, 0.6])
+    assert aj.loc[30, ["cif1", "cif2", "surv"]].tolist() == pytest.approx([0.2, 0.8, 0.0])
+    assert aj["n_censor"].sum() == 2
+
+
+def test_ventilator_free_days_by_hand(cr_study):
+    # P1 28 - 8 = 20; P2 died by day 28: 0; P3 transferred ventilated on day 12: unknown,
+    # worst 0, best 28 - 12 = 16; P4 alive at day 28 (dies on day 30), 28 - 20 = 8; P5 28 - 9 = 19.
+    vfd = icu.ventilator_free_days(cr_study)
+    assert vfd.drop("P3").tolist() == [20, 0, 8, 19] and pd.isna(vfd["P3"])
+    assert icu.ventilator_free_days(cr_study, transferred="worst")["P3"] == 0
+    assert icu.ventilator_free_days(cr_study, transferred="best")["P3"] == 16
+    assert icu.ventilator_free_days(cr_study, horizon=10).tolist() == [2, 0, 0, 0, 1]
+    with pytest.raises(ValueError, match="transferred"):
+        icu.ventilator_free_days(cr_study, transferred="drop")
+
+
+def test_page_values_beyond_the_paper_by_hand(cr_study):
+    values = icu.page_values(cr_study)
+    assert values["icu-course-icu-cif-alive"] == pytest.approx(20.0)
+    assert values["icu-course-icu-cif-death"] == pytest.approx(20.0)
+    # 1 - KM with deaths censored: the discharge on day 10 is 1 of 4 at risk: 25 %, more than 20 %.
+    assert values["icu-course-icu-naive"] == pytest.approx(25.0)
+    assert (values["icu-course-icu-transferred"], values["icu-course-imv-transferred"]) == (2, 1)
+    # VFD 20, 0, unknown, 8, 19: median 13.5 of 4; worst (P3 = 0) 8; best (P3 = 16) 16.
+    assert (values["icu-course-vfd-median"], values["icu-course-vfd-n"], values["icu-course-vfd-unknown"]) == (13.5, 4, 1)
+    assert (values["icu-course-vfd-median-worst"], values["icu-course-vfd-median-best"]) == (8, 16)
+    assert values["icu-course-vfd-zero"] == 1
+
+
+def test_exit_needs_the_end_of_treatment_reason(tmp_path):
+    adsl = CR_ADSL.replace(",EOTREAS", "").replace(",COMPLETED", "").replace(",DEATH", "").replace(",TRANSFERRED", "")
+    study = io.load_study(write_study(tmp_path / "noeot", adsl=adsl, adicu=CR_ADICU, adtte=CR_ADTTE))
+    with pytest.raises(ValueError, match="EOTREAS"):
+        icu.exit_events(study)
+    values = icu.page_values(study)
+    assert values["icu-course-icu-cif-alive"] is None and values["icu-course-vfd-median"] is None
+    assert values["icu-course-icu-median"] is not None

@@ -251,3 +251,81 @@ def test_smallest_exact_p_underflows_to_zero_without_overflow():
     from ruxlib.stats import smallest_exact_p
 
     assert smallest_exact_p(5000, 5000) == 0.0
+
+
+# --- binomial_test, cp_width, n_for_width ---------------------------------------
+
+def test_binomial_test_matches_r_binom_test_example():
+    # R documentation example ?binom.test: binom.test(c(682, 243), p = 3/4)
+    # prints "number of successes = 682, number of trials = 925, p-value = 0.3825".
+    result = stats.binomial_test(682, 925, 0.75)
+    assert result.pvalue == pytest.approx(0.3825, abs=5e-5)
+    assert (result.method, result.n, result.statistic, result.expected) == ("exact", 925, 682, 693.75)
+
+
+def test_binomial_test_by_hand_enumeration():
+    from fractions import Fraction
+    from math import comb
+
+    # p0 = 1/2 is symmetric: two-sided = 2 P(X >= 13) = 2 (560 + 120 + 16 + 1) / 2^16.
+    assert stats.binomial_test(13, 16, 0.5).pvalue == pytest.approx(float(Fraction(2 * 697, 2 ** 16)), rel=1e-12)
+    # One-sided, p0 = 1/4: P(X >= 13) = sum_{i>=13} C(16, i) 3^(16-i) / 4^16.
+    greater = Fraction(sum(comb(16, i) * 3 ** (16 - i) for i in range(13, 17)), 4 ** 16)
+    assert stats.binomial_test(13, 16, 0.25, "greater").pvalue == pytest.approx(float(greater), rel=1e-12)
+    less = Fraction(sum(comb(16, i) * 3 ** (16 - i) for i in range(0, 14)), 4 ** 16)
+    assert stats.binomial_test(13, 16, 0.25, "less").pvalue == pytest.approx(float(less), rel=1e-12)
+    # Two-sided, p0 = 1/4, n = 4, k = 3: d = (81, 108, 54, 12, 1)/256; outcomes with d <= 12/256 are 3 and 4.
+    assert stats.binomial_test(3, 4, 0.25).pvalue == pytest.approx(13 / 256, rel=1e-12)
+
+
+def test_binomial_test_rejects_bad_input():
+    for args in [(5, 4, 0.5), (1, 4, 0.0), (1, 4, 1.0), (1.5, 4, 0.5)]:
+        with pytest.raises(ValueError):
+            stats.binomial_test(*args)
+    with pytest.raises(ValueError, match="alternative"):
+        stats.binomial_test(1, 4, 0.5, "bigger")
+
+
+def test_cp_width_and_n_for_width():
+    # R: binom.test(682, 925)$conf.int is 0.7076683 to 0.7654066.
+    assert stats.cp_width(682, 925) == pytest.approx(0.7654066 - 0.7076683, abs=2 * TOL)
+    n = stats.n_for_width(0.2, 0.5)
+    assert stats.cp_width(round(0.5 * n), n) <= 0.2 < stats.cp_width(round(0.5 * (n - 1)), n - 1)
+    # The Wald formula 4 z^2 p (1 - p) / w^2 gives 96 at p = 0.5, w = 0.2; the exact interval needs a few more.
+    assert 96 < n < 110
+    with pytest.raises(ValueError, match="width"):
+        stats.n_for_width(0.0, 0.5)
+    with pytest.raises(ValueError, match="no N"):
+        stats.n_for_width(0.01, 0.5, n_max=50)
+
+
+# --- hodges_lehmann ---------------------------------------------------------------
+
+X4, Y4 = [4.1, 6.3, 7.2, 9.9], [1.0, 2.2, 3.5, 5.0]  # the 16 differences are distinct
+
+
+def test_hodges_lehmann_by_hand_enumeration():
+    # Sorted differences: -0.9 0.6 1.3 1.9 2.2 2.8 3.1 3.7 | 4.1 4.9 5.0 5.3 6.2 6.4 7.7 8.9; median (3.7 + 4.1) / 2.
+    # U of 4 vs 4 takes 70 equally likely values: P(U <= 0) = 1/70, P(U <= 1) = 2/70, P(U <= 2) = 4/70.
+    # alpha = 0.05: k = 1 (1/70 <= 0.025 < 2/70): [D(1), D(16)]. alpha = 0.06: k = 2: [D(2), D(15)].
+    shift = stats.hodges_lehmann(X4, Y4)
+    assert (shift.estimate, shift.lower, shift.upper, shift.n_pairs) == (3.9, -0.9, 8.9, 16)
+    shift = stats.hodges_lehmann(X4, Y4, alpha=0.06)
+    assert (shift.lower, shift.upper, shift.level) == (0.6, 7.7, 0.94)
+    # 2 vs 2: the smallest two-sided p is 2/6, so no shift is rejected at 5 %.
+    shift = stats.hodges_lehmann([3, 4], [1, 2])
+    assert (shift.estimate, shift.lower, shift.upper) == (2.0, -np.inf, np.inf)
+
+
+def test_hodges_lehmann_with_ties_agrees_with_the_exact_test():
+    poor = [3.0, 2.0, 3.0, 2.5, 2.5, 2.0]
+    good = [2.0, 0.0, 2.0, 5.0, 0.0, 0.5, 0.5, 1.5, 1.0]
+    shift = stats.hodges_lehmann(poor, good)
+    assert shift.lower <= shift.estimate <= shift.upper
+    # 0 is outside the interval exactly when the exact test rejects "no shift".
+    assert (shift.lower > 0) == (stats.wmw(poor, good, exact=True).pvalue <= 0.05)
+    # The bounds are differences x_i - y_j.
+    diffs = {a - b for a in poor for b in good}
+    assert shift.lower in diffs and shift.upper in diffs
+    with pytest.raises(ValueError, match="alpha"):
+        stats.hodges_lehmann(poor, good, alpha=1.0)

@@ -415,3 +415,140 @@ def test_km_estimate_rejects_bad_arrays():
 def test_n_at_risk_reads_the_table_and_is_zero_after_the_last_time():
     km = survival.km_estimate([2, 3, 3, 5], [1, 1, 0, 0])
     assert [survival.n_at_risk(km, t) for t in (0, 2, 2.5, 3, 5, 6)] == [4, 4, 3, 3, 1, 0]
+
+
+# --- median follow-up, risk table, benchmarks -----------------------------------
+
+def test_median_time_follows_r_survfit():
+    # R: survfit(Surv(time, status) ~ 1, data = aml) prints "median 27".
+    assert survival.median_time(survival.km_estimate(AML_TIME, AML_STATUS)) == 27
+    # R: survfit(Surv(1:4) ~ 1) prints median 2.5 (S is exactly 0.5 on [2, 3)).
+    assert survival.median_time(survival.km_estimate([1, 2, 3, 4], [1, 1, 1, 1])) == 2.5
+    # By hand: S = 0.8 at 1, 0.8 * 2/3 = 0.533 at 3, 0.267 at 4: median 4.
+    assert survival.median_time(survival.km_estimate([1, 2, 3, 4, 5], [1, 0, 1, 1, 0])) == 4
+    assert survival.median_time(survival.km_estimate([1, 2, 3], [1, 0, 0])) is None
+
+
+def test_reverse_km_median_follow_up_against_lifelines_and_by_hand():
+    from lifelines import KaplanMeierFitter
+
+    rev = survival.reverse_km(AML_TIME, AML_STATUS)
+    expected = KaplanMeierFitter().fit(AML_TIME, 1 - np.array(AML_STATUS)).median_survival_time_
+    assert survival.median_time(rev) == expected == 161
+    # By hand: deaths at 6, 27, 27 and 65 are censored in the reverse curve; it steps
+    # 12/13, 11/13, 10/13, 9/13, 8/13 at 37, 45, 49, 53, 60, and falls to 0 at 90.
+    times = [90, 90, 6, 90, 90, 90, 37, 27, 27, 45, 90, 65, 49, 60, 53, 90]
+    dead = [0, 0, 1, 0, 0, 0, 0, 1, 1, 0, 0, 1, 0, 0, 0, 0]
+    rev = survival.reverse_km(times, dead)
+    assert survival.survival_at(rev, 60)["surv"] == pytest.approx(8 / 13)
+    assert survival.median_time(rev) == 90
+    adtte = pd.DataFrame({"USUBJID": range(16), "PARAMCD": "OS", "AVAL": times, "CNSR": [1 - d for d in dead]})
+    assert survival.median_followup(adtte) == 90
+    with pytest.raises(ValueError, match="event"):
+        survival.reverse_km([1, 2], [1, 2])
+
+
+def test_risk_table_by_hand():
+    km = survival.km_estimate([2, 3, 3, 5, 8], [1, 1, 0, 0, 1])
+    table = survival.risk_table(km, [0, 3, 4, 8, 9])
+    assert table["n_risk"].tolist() == [5, 4, 2, 1, 0]
+    assert table["events"].tolist() == [0, 2, 2, 3, 3]
+    assert table["censored"].tolist() == [0, 1, 1, 2, 2]
+    assert table["surv"].tolist() == pytest.approx([1, 0.8 * 0.75, 0.6, 0, 0])
+
+
+def test_registered_horizon_is_the_papers_day_90():
+    assert survival.registered_horizon() == 90
+    with pytest.raises(ValueError, match="not in the record"):
+        survival.registered_horizon("os_day365")
+
+
+def test_benchmarks_come_from_the_registry_and_the_ledger_only():
+    from ruxlib.claims import load_claims
+
+    table = survival.benchmarks()
+    # NCT04377620.yaml: placebo 33 deaths of 47 by day 29; ledger: 25 % and 60 % at day 28.
+    assert table.loc["devent-placebo", "survival"] == pytest.approx(14 / 47)
+    assert table.loc["devent-placebo", "horizon"] == 29
+    assert table.loc[["historical-low", "historical-high"], "survival"].tolist() == [0.25, 0.60]
+    claims = load_claims()
+    assert list(survival.benchmarks(records={}, claims=claims).index) == ["historical-low", "historical-high"]
+    without = claims[claims["id"] != "ctx.disc.hist_high"]
+    assert "historical-high" not in survival.benchmarks(records={}, claims=without).index
+
+
+def test_benchmark_tests_are_exact_binomial_tests():
+    from math import comb
+
+    table = pd.DataFrame({"survival": [0.25]}, index=pd.Index(["low"], name="key"))
+    out = survival.benchmark_tests(13, 16, table)
+    greater = sum(comb(16, i) * 3 ** (16 - i) for i in range(13, 17)) / 4 ** 16
+    assert out.loc["low", "p_greater"] == pytest.approx(greater, rel=1e-12)
+    assert out.loc["low", "p_two_sided"] == pytest.approx(greater, rel=1e-12)  # nothing as unlikely below 4
+
+
+def test_aalen_johansen_matches_lifelines_without_ties():
+    from lifelines import AalenJohansenFitter
+
+    t = [1, 2, 3, 4, 5, 6, 7, 8.5, 9, 10]
+    e = [1, 2, 0, 1, 1, 0, 2, 1, 0, 2]
+    aj = survival.aalen_johansen(t, e).set_index("time")
+    for cause in (1, 2):
+        ref = AalenJohansenFitter(calculate_variance=False).fit(t, e, event_of_interest=cause).cumulative_density_
+        np.testing.assert_allclose(aj[f"cif{cause}"], ref.iloc[:, 0].reindex(aj.index), atol=1e-12)
+    # The incidences and S add up to 1 (with or without censoring); 1 - KM per cause would exceed it.
+    aj = survival.aalen_johansen([1, 2, 3, 4], [1, 2, 2, 1])
+    assert (aj["cif1"] + aj["cif2"] + aj["surv"]).tolist() == pytest.approx([1, 1, 1, 1])
+
+
+def test_aalen_johansen_ties_across_causes_by_hand():
+    # Day 2: of 4 at risk, one of each cause: both incidences get S(2-) / 4 = 0.75 / 4.
+    aj = survival.aalen_johansen([1, 2, 2, 3, 3], [1, 1, 2, 0, 2]).set_index("time")
+    assert aj.loc[2, ["cif1", "cif2"]].tolist() == pytest.approx([0.2 + 0.8 / 4, 0.8 / 4])
+    assert aj.loc[3, "cif2"] == pytest.approx(0.2 + 0.4 / 2)
+    with pytest.raises(ValueError, match="cause"):
+        survival.aalen_johansen([1, 2], [1, -1])
+
+
+def test_aalen_johansen_incidences_and_survival_sum_to_one_with_censoring():
+    aj = survival.aalen_johansen([1, 2, 3, 4, 5, 6, 7, 8.5, 9, 10], [1, 2, 0, 1, 1, 0, 2, 1, 0, 2])
+    assert (aj["cif1"] + aj["cif2"] + aj["surv"]).tolist() == pytest.approx([1.0] * len(aj))
+
+
+def test_the_crosses_sentence_counts_the_crosses(tmp_path):
+    from pathlib import Path
+
+    from ruxlib import io
+
+    # Censored on days 5 and 10 (twice): two days with a cross up to day 28; day 40 is past it.
+    study = io.load_study(write_study(tmp_path / "c", [3, 5, 10, 10, 40], [1, 0, 0, 0, 0]))
+    assert survival.page_values(study)["km-survival-cross-days"] == 2
+    shipped = survival.page_values(io.load_study(Path(__file__).parents[1] / "data"))
+    assert shipped["km-survival-cross-days"] == 0
+    page = (Path(__file__).parents[1] / "book" / "survival.md").read_text(encoding="utf-8")
+    assert "the crosses mark censored patients" not in page
+    assert "{glue:text}`km-survival-cross-days:.0f`" in page
+
+
+def test_beyond_the_paper_values_on_the_shipped_folder_by_hand():
+    from math import comb
+    from pathlib import Path
+
+    from ruxlib import io
+
+    v = survival.page_values(io.load_study(Path(__file__).parents[1] / "data"))
+    # Deaths on days 6, 27, 27 and 65; 5 censored between 37 and 60; 7 followed to day 90.
+    assert v["km-survival-long-horizon"] == 90 and v["km-survival-fu-median"] == 90
+    assert v["km-survival-long-s"] == pytest.approx(100 * 13 / 16 * 7 / 8)
+    assert (v["km-survival-long-dead"], v["km-survival-long-cens"], v["km-survival-long-risk"]) == (4, 5, 7)
+    greater = sum(comb(16, i) * 3 ** (16 - i) for i in range(13, 17)) / 4 ** 16
+    assert v["km-survival-bench-historical-low-p"] == pytest.approx(greater, rel=1e-12)
+    n = v["km-survival-n-for-width"]
+    assert stats_width(round(13 / 16 * n), n) <= 0.2 < stats_width(round(13 / 16 * (n - 1)), n - 1)
+
+
+def stats_width(k, n):
+    from ruxlib.stats import clopper_pearson
+
+    ci = clopper_pearson(k, n)
+    return ci.upper - ci.lower

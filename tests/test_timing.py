@@ -90,3 +90,11 @@ def test_plot_labels_groups_with_n(study):
     fig = timing.time_to_start_plot(timing.time_to_start(study))
     labels = [t.get_text() for t in fig.axes[0].get_xticklabels()]
     assert labels[0].endswith("(n = 3)") and labels[1].endswith("(n = 3)")
+
+
+def test_page_values_hodges_lehmann(study):
+    # Differences poor - good: 2, 2.5, 2.5, 1, 1.5, 1.5, 0.5, 1, 1: median 1.5. With 3 vs 3 the
+    # smallest exact two-sided p is 2/20 = 0.1, so no shift is rejected at 5 %: no finite bound.
+    values = timing.page_values(study)
+    assert values["time-to-start-hl"] == 1.5 and values["time-to-start-hl-level"] == pytest.approx(95.0)
+    assert values["time-to-start-hl-lower"] is None and values["time-to-start-hl-upper"] is None
