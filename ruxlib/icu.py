@@ -155,6 +155,9 @@ def exit_events(study: Study, episode: str = "ICU") -> pd.DataFrame:
        episode lasted to the end of the ICU stay: the patient left for another
        hospital still in that state, so the outcome is unknown: censored (0) at the end.
     4. Else the episode ended alive: event 1 at the end.
+
+    A patient whose episode ended before the first dose (``AENDY < 0``) was not in it at
+    day 0, the time origin, and is left out.
     """
     if study.adicu is None:
         raise ValueError("this study folder has no adicu.csv")
@@ -164,7 +167,7 @@ def exit_events(study: Study, episode: str = "ICU") -> pd.DataFrame:
         if col not in study.adsl:
             raise ValueError(f"adsl.csv has no {col} column; the exit of an episode needs it (death, transfer)")
     ends = study.adicu.groupby(["PARAMCD", "USUBJID"])["AENDY"].max()
-    subjects = [u for u in itt_subjects(study) if (episode, u) in ends.index]
+    subjects = [u for u in itt_subjects(study) if (episode, u) in ends.index and ends[(episode, u)] >= 0]
     adsl = study.adsl.set_index("USUBJID")
     rows = []
     for u in subjects:
@@ -182,8 +185,7 @@ def exit_incidence(study: Study, episode: str = "ICU") -> pd.DataFrame:
     """Cumulative incidence of leaving ``episode`` alive (``cif1``) and of death in it (``cif2``).
 
     :func:`exit_events` handed to :func:`ruxlib.survival.aalen_johansen`; the
-    columns of a cause nobody had are 0. Time is days from the first dose (an
-    episode ending before day 0 ends at its day).
+    columns of a cause nobody had are 0. Time is days from the first dose.
     """
     from .survival import aalen_johansen
 

@@ -240,3 +240,19 @@ def test_exit_needs_the_end_of_treatment_reason(tmp_path):
     values = icu.page_values(study)
     assert values["icu-course-icu-cif-alive"] is None and values["icu-course-vfd-median"] is None
     assert values["icu-course-icu-median"] is not None
+
+
+def test_an_episode_that_ended_before_the_first_dose_is_not_at_risk(tmp_path):
+    """Found by the property test: an ICU stay from day -9 to day -2 gave a negative time."""
+    from studyfolder import write_study
+
+    from ruxlib import icu
+
+    study = write_study(
+        tmp_path / "s",
+        adsl="USUBJID,AGE,SEX,EOTREAS\nA,50,M,COMPLETED\nB,60,F,COMPLETED",
+        adtte="USUBJID,PARAMCD,AVAL,CNSR\nA,OS,90,1\nB,OS,90,1",
+        adicu="USUBJID,PARAMCD,ASTDY,AENDY\nA,ICU,-9,-2\nB,ICU,-1,10",
+    )
+    assert list(icu.exit_events(study).index) == ["B"]
+    assert icu.exit_incidence(study)["cif1"].iloc[-1] == 1.0
