@@ -1,0 +1,71 @@
+"""Which kind each number is, on the pages (ruxlib.pins, through ruxlib.publish)."""
+
+import nbformat
+import pytest
+
+from ruxlib import pins
+from ruxlib.io import load_study
+from ruxlib.pages import evaluate_all
+from ruxlib.paths import DATA
+from ruxlib.publish import publish
+
+PAGE = """(tts)=
+# Time to start
+
+{glue:text}`tts-n:.0f` patients; {glue:text}`tts-above:.0f` above 200, p = {glue:text}`tts-p:.2f`.
+
+Close: {glue:text}`tts-close:.2f`.
+"""
+
+ENSEMBLE = {"numbers": [
+    {"page": "tts", "name": "tts-n", "class": "pinned", "min": 16, "max": 16, "assumptions": []},
+    {"page": "tts", "name": "tts-above", "class": "bounded", "min": 1, "max": 5, "assumptions": []},
+    {"page": "tts", "name": "tts-p", "class": "assumed", "min": 0.02, "max": 0.2, "assumptions": ["A-VENT"]},
+    {"page": "tts", "name": "tts-close", "class": "bounded", "min": 0.031, "max": 0.034, "assumptions": []},
+]}
+
+
+def _notebook(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell(PAGE)]
+    path = tmp_path / "tts.ipynb"
+    nbformat.write(nb, str(path))
+    return path
+
+
+def _published(tmp_path, publication):
+    path = _notebook(tmp_path)
+    glued = {"tts-n": 16, "tts-above": 5, "tts-p": 0.03, "tts-close": 0.032}
+    publish(path, publication=publication, params={}, folder="data", glued=glued, ensemble=ENSEMBLE)
+    return nbformat.read(str(path), as_version=4).cells[0].source
+
+
+def test_shipped_pages_mark_bounded_and_assumed_numbers_and_say_so_in_a_box(tmp_path):
+    text = _published(tmp_path, publication=True)
+    assert "{glue:text}`tts-n:.0f` patients" in text  # pinned: bare
+    assert "{glue:text}`tts-above:.0f` (consistent datasets: 1–5) above 200" in text
+    assert "{glue:text}`tts-p:.2f` (assumes {ref}`A-VENT <pins-tts>`)." in text
+    assert "{glue:text}`tts-close:.2f`." in text  # prints as one value at two decimals
+    title, rest = text.split("# Time to start\n", 1)
+    assert rest.lstrip().startswith("(pins-tts)=\n```{admonition} " + pins.BOX_TITLE)
+    assert "1 pinned, 2 bounded, 1 assumed" in rest
+    assert f"**A-VENT**: {pins.load_assumptions()['A-VENT']}" in rest
+
+
+def test_other_data_carry_no_markers(tmp_path):
+    text = _published(tmp_path, publication=False)
+    assert text == PAGE.strip()
+
+
+def test_a_page_whose_numbers_are_all_pinned_has_no_box():
+    rows = pins.by_name(ENSEMBLE)
+    assert pins.box(["tts-n"], rows, {}, "x") is None
+    assert pins.box(["tts-n", "tts-above"], rows, {}, "x") is not None
+
+
+@pytest.mark.skipif(pins.load() is None, reason="data/published/ensemble.json not built")
+def test_every_glued_number_on_the_shipped_data_has_a_class():
+    rows = {(r["page"], r["name"]): r for r in pins.load()["numbers"]}
+    for page, values in evaluate_all(load_study(DATA)).items():
+        for name in values:
+            assert rows[(page, name)]["class"] in pins.CLASSES, (page, name)
