@@ -17,6 +17,11 @@ reconstruction. A glued number in the prose that is bounded gets
 bounded number whose range prints as one value at the precision shown. Under the page title, a
 box "What this page can and cannot tell you" lists the assumptions the page's numbers rest on
 and counts its numbers by class.
+
+The chapter "What the paper pins down" (``book/pins.md``) uses :func:`conclusions`,
+:func:`bounds` and :func:`conclusions_plot`: each conclusion of the paper is a rule on one
+number (:data:`CONCLUSIONS`), and holds in every consistent dataset, in most (the median meets
+it), in some or in none.
 """
 
 from __future__ import annotations
@@ -24,14 +29,16 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
 import yaml
 
 from .paths import DATA
 
-__all__ = ["ASSUMPTIONS_FILE", "BOX_TITLE", "ENSEMBLE_FILE", "annotate", "box", "by_name", "load",
-           "load_assumptions", "mark", "marker"]
+__all__ = ["ASSUMPTIONS_FILE", "BOX_TITLE", "CONCLUSIONS", "ENSEMBLE_FILE", "Conclusion", "annotate", "bounds", "box",
+           "by_name", "class_counts", "conclusions", "conclusions_plot", "load", "load_assumptions", "mark", "marker"]
 
 ENSEMBLE_FILE = DATA / "published" / "ensemble.json"
 ASSUMPTIONS_FILE = DATA / "published" / "assumptions.yml"
@@ -157,3 +164,106 @@ def annotate(cells: list, names, rows: dict[str, dict], texts: dict[str, str], t
             the_box = None
         out.append(nbformat.v4.new_markdown_cell(source, metadata=cell.metadata))
     return out
+
+
+# --------------------------------------------------------------------------- the paper's conclusions
+
+
+@dataclass(frozen=True)
+class Conclusion:
+    """A conclusion of the paper, as a rule on one computed number.
+
+    ``op`` is ``"<"`` or ``">"`` against ``threshold``, or ``"="``: equal to the shipped value.
+    """
+
+    label: str
+    page: str
+    name: str
+    statistic: str
+    op: str
+    threshold: float | None = None
+
+
+CONCLUSIONS = (
+    Conclusion("Day-28 survival", "km-survival", "km-survival-s", "Kaplan-Meier survival at day 28 (%)", "="),
+    Conclusion("CRP declines", "biomarkers", "biomarkers-crp-n-sig", "visits significantly below baseline", ">", 0),
+    Conclusion("IL-6 declines", "biomarkers", "biomarkers-il6-n-sig", "visits significantly below baseline", ">", 0),
+    Conclusion("Time-to-start difference", "time-to-start", "time-to-start-p-normal",
+               "Wilcoxon-Mann-Whitney p (normal approximation)", "<", 0.05),
+    Conclusion("LNR difference", "lnr", "lnr-wmw-p", "Wilcoxon-Mann-Whitney p", "<", 0.05),
+    Conclusion("LNR log-rank", "lnr", "lnr-logrank-p", "log-rank p, LNR below vs above the median", "<", 0.05),
+    Conclusion("AE profile", "adverse-events", "adverse-events-n-patients", "patients with a grade 3 or higher AE",
+               "="),
+)
+"""The paper's conclusions checked over the ensemble, one row of the figure each."""
+
+HOLDS = ("in every consistent dataset", "in most", "in some", "in none")
+
+
+def _holds(c: Conclusion, row: dict) -> str:
+    """Where ``c`` holds, from the ensemble's minimum, median and maximum of its number."""
+    if c.op == "=":
+        same = [v == row["shipped"] for v in (row["min"], row["median"], row["max"])]
+        return HOLDS[0] if all(same) else HOLDS[1] if same[1] else HOLDS[2]
+    ok = (lambda v: v < c.threshold) if c.op == "<" else (lambda v: v > c.threshold)
+    worst, best = (row["max"], row["min"]) if c.op == "<" else (row["min"], row["max"])
+    if ok(worst):
+        return HOLDS[0]
+    return HOLDS[1] if ok(row["median"]) else HOLDS[2] if ok(best) else HOLDS[3]
+
+
+def conclusions(doc: dict) -> pd.DataFrame:
+    """One row per :data:`CONCLUSIONS`: the rule, shipped value, sampled range, class and where it holds."""
+    rows = {(r["page"], r["name"]): r for r in doc["numbers"]}
+    out = []
+    for c in CONCLUSIONS:
+        r = rows[(c.page, c.name)]
+        rule = "same as shipped" if c.op == "=" else f"{c.op} {c.threshold:g}"
+        out.append({"conclusion": c.label, "statistic": c.statistic, "rule": rule, "shipped": r["shipped"],
+                    "min": r["min"], "median": r["median"], "max": r["max"], "class": r["class"],
+                    "assumptions": ", ".join(r["assumptions"]), "holds": _holds(c, r)})
+    return pd.DataFrame(out)
+
+
+def bounds(doc: dict) -> pd.DataFrame:
+    """The counts with proven bounds: shipped value, range over the ensemble and proven range."""
+    return pd.DataFrame([
+        {"quantity": b["quantity"], "shipped": b["shipped"], "sampled min": b["sampled"][0],
+         "sampled max": b["sampled"][1], "proven min": b["proven"][0], "proven max": b["proven"][1],
+         "scope of the proof": b["scope"]}
+        for b in doc["bounds"]
+    ])
+
+
+def class_counts(doc: dict) -> dict[str, int]:
+    """How many of the pages' numbers are pinned, bounded and assumed."""
+    counts = Counter(r["class"] for r in doc["numbers"] if r["page"] != "ledger")
+    return {c: counts[c] for c in CLASSES}
+
+
+def conclusions_plot(table: pd.DataFrame):
+    """One row per conclusion: the sampled interval of its number and the shipped value.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(len(table), 1, figsize=(7.5, 1.0 * len(table) + 0.6), squeeze=False)
+    for ax, (_, r) in zip(axes[:, 0], table.iterrows(), strict=True):
+        ax.hlines(0, r["min"], r["max"], color="#2166ac", lw=6, alpha=0.5, label="consistent datasets (sampled)")
+        ax.plot([r["shipped"]], [0], "o", color="#b2182b", label="shipped data")
+        threshold = next(c.threshold for c in CONCLUSIONS if c.label == r["conclusion"])
+        if threshold is not None:
+            ax.axvline(threshold, color="#555555", ls="--", lw=1, label="the conclusion's threshold")
+        ax.set_yticks([])
+        ax.set_ylabel(r["conclusion"], rotation=0, ha="right", va="center")
+        ax.set_title(f"{r['statistic']} ({r['rule']})", fontsize=8, loc="left")
+        lo, hi = min(r["min"], r["shipped"], threshold or r["min"]), max(r["max"], r["shipped"], threshold or r["max"])
+        pad = (hi - lo) * 0.1 or max(abs(hi) * 0.1, 0.5)
+        ax.set_xlim(lo - pad, hi + pad)
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    return fig

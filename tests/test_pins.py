@@ -69,3 +69,32 @@ def test_every_glued_number_on_the_shipped_data_has_a_class():
     for page, values in evaluate_all(load_study(DATA)).items():
         for name in values:
             assert rows[(page, name)]["class"] in pins.CLASSES, (page, name)
+
+
+def _doc(rows):
+    numbers = [{"page": c.page, "name": c.name, "assumptions": [], "class": "pinned", **rows.get(c.label, {})}
+               for c in pins.CONCLUSIONS]
+    for n in numbers:
+        n.setdefault("shipped", 1.0)
+        for k in ("min", "median", "max"):
+            n.setdefault(k, n["shipped"])
+    return {"solutions": 3, "numbers": numbers,
+            "bounds": [{"quantity": "q", "shipped": 5, "sampled": [2, 5], "proven": [1, 6], "scope": "s"}]}
+
+
+def test_conclusions_say_where_they_hold():
+    doc = _doc({
+        "LNR log-rank": {"shipped": 0.047, "min": 0.01, "median": 0.04, "max": 0.2, "class": "assumed",
+                         "assumptions": ["A-OS", "A-LR"]},
+        "Time-to-start difference": {"shipped": 0.03, "min": 0.02, "median": 0.07, "max": 0.09, "class": "bounded"},
+        "LNR difference": {"shipped": 0.005, "min": 0.005, "median": 0.005, "max": 0.005},
+        "Day-28 survival": {"shipped": 81.25, "min": 75.0, "median": 81.25, "max": 81.25, "class": "bounded"},
+    })
+    table = pins.conclusions(doc).set_index("conclusion")
+    assert table.loc["LNR log-rank", "holds"] == "in most"
+    assert table.loc["LNR log-rank", "assumptions"] == "A-OS, A-LR"
+    assert table.loc["Time-to-start difference", "holds"] == "in some"
+    assert table.loc["LNR difference", "holds"] == "in every consistent dataset"
+    assert table.loc["Day-28 survival", "holds"] == "in most"
+    assert pins.bounds(doc).iloc[0][["proven min", "proven max"]].tolist() == [1, 6]
+    assert pins.conclusions_plot(pins.conclusions(doc)).axes
