@@ -60,9 +60,15 @@ def load_assumptions(path: str | Path = ASSUMPTIONS_FILE) -> dict[str, str]:
     return {a["id"]: " ".join(str(a["assumption"]).split()) for a in doc["assumptions"]}
 
 
+SAME_AS = {"eligibility-pf-over": "baseline-pf-n-above"}
+"""Glued names of pages outside :data:`ruxlib.pages.PAGES` → the evaluated number they equal."""
+
+
 def by_name(doc: dict) -> dict[str, dict]:
-    """The document's page numbers by glued name (names are unique: they start with the page label)."""
-    return {r["name"]: r for r in doc["numbers"] if r["page"] != "ledger"}
+    """The document's page numbers by glued name (names are unique: they start with the page label),
+    with the names of :data:`SAME_AS`."""
+    rows = {r["name"]: r for r in doc["numbers"] if r["page"] != "ledger"}
+    return rows | {alias: rows[name] for alias, name in SAME_AS.items() if name in rows}
 
 
 def _fmt(value, spec: str) -> str:

@@ -98,3 +98,11 @@ def test_conclusions_say_where_they_hold():
     assert table.loc["Day-28 survival", "holds"] == "in most"
     assert pins.bounds(doc).iloc[0][["proven min", "proven max"]].tolist() == [1, 6]
     assert pins.conclusions_plot(pins.conclusions(doc)).axes
+
+
+def test_a_number_glued_under_another_name_is_marked_alike():
+    doc = {"numbers": [{"page": "baseline", "name": "baseline-pf-n-above", "class": "bounded", "min": 1, "max": 5,
+                        "assumptions": []}]}
+    rows = pins.by_name(doc)
+    assert pins.mark("{glue:text}`eligibility-pf-over:.0f` of", rows) == (
+        "{glue:text}`eligibility-pf-over:.0f` (consistent datasets: 1–5) of")
