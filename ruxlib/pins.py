@@ -266,10 +266,13 @@ def conclusions_plot(table: pd.DataFrame):
         ax.set_yticks([])
         ax.set_ylabel(r["conclusion"], rotation=0, ha="right", va="center")
         ax.set_title(f"{r['statistic']} ({r['rule']})", fontsize=8, loc="left")
-        lo, hi = min(r["min"], r["shipped"], threshold or r["min"]), max(r["max"], r["shipped"], threshold or r["max"])
+        shown = [r["min"], r["max"], r["shipped"]] + ([] if threshold is None else [threshold])
+        lo, hi = min(shown), max(shown)
         pad = (hi - lo) * 0.1 or max(abs(hi) * 0.1, 0.5)
         ax.set_xlim(lo - pad, hi + pad)
-    handles, labels = axes[0, 0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=8, frameon=False)
+    legend = {}
+    for ax in axes[:, 0]:
+        legend.update(zip(*reversed(ax.get_legend_handles_labels()), strict=True))
+    fig.legend(list(legend.values()), list(legend), loc="lower center", ncol=3, fontsize=8, frameon=False)
     fig.tight_layout(rect=(0, 0.06, 1, 1))
     return fig
