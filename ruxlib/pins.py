@@ -12,7 +12,7 @@ computed number of every page over K datasets that reproduce every printed numbe
 
 :func:`annotate` is what :func:`ruxlib.publish.publish` does with that file on the paper's
 reconstruction. A glued number in the prose that is bounded gets
-"(consistent datasets: lo–hi)" after it, formatted like the number; one that is assumed gets
+"(consistent datasets: lo–hi)" after it (the range over the ensemble and the shipped data), formatted like the number; one that is assumed gets
 "(assumes A-…)", each id a link to the page's box. Pinned numbers stay bare, and so does a
 bounded number whose range prints as one value at the precision shown. Under the page title, a
 box "What this page can and cannot tell you" lists the assumptions the page's numbers rest on
@@ -38,7 +38,7 @@ import yaml
 from .paths import DATA
 
 __all__ = ["ASSUMPTIONS_FILE", "BOX_TITLE", "CONCLUSIONS", "ENSEMBLE_FILE", "Conclusion", "annotate", "bounds", "box",
-           "by_name", "class_counts", "conclusions", "conclusions_plot", "load", "load_assumptions", "mark", "marker"]
+           "by_name", "class_counts", "span", "conclusions", "conclusions_plot", "load", "load_assumptions", "mark", "marker"]
 
 ENSEMBLE_FILE = DATA / "published" / "ensemble.json"
 ASSUMPTIONS_FILE = DATA / "published" / "assumptions.yml"
@@ -78,6 +78,19 @@ def _fmt(value, spec: str) -> str:
         return str(value)
 
 
+def span(row: dict) -> tuple:
+    """Smallest and largest value over the ensemble and the shipped data (also a consistent dataset).
+
+    Examples
+    --------
+    >>> span({"shipped": 5, "min": 2.0, "max": 4.0})
+    (2.0, 5)
+    """
+    shipped = row.get("shipped")
+    values = [row["min"], row["max"]] + ([shipped] if isinstance(shipped, int | float) else [])
+    return min(values), max(values)
+
+
 def marker(row: dict, spec: str = "", target: str | None = None) -> str:
     """The text after a glued number of class ``row["class"]`` (empty for a pinned one).
 
@@ -106,7 +119,7 @@ def marker(row: dict, spec: str = "", target: str | None = None) -> str:
         return ""
     if row.get("min") is None:
         return " (varies over consistent datasets)"
-    lo, hi = _fmt(row["min"], spec), _fmt(row["max"], spec)
+    lo, hi = (_fmt(v, spec) for v in span(row))
     return "" if lo == hi else f" (consistent datasets: {lo}–{hi})"
 
 
@@ -219,15 +232,16 @@ def _holds(c: Conclusion, row: dict) -> str:
 
 
 def conclusions(doc: dict) -> pd.DataFrame:
-    """One row per :data:`CONCLUSIONS`: the rule, shipped value, sampled range, class and where it holds."""
+    """One row per :data:`CONCLUSIONS`: the rule, shipped value, range (:func:`span`), class and where it holds."""
     rows = {(r["page"], r["name"]): r for r in doc["numbers"]}
     out = []
     for c in CONCLUSIONS:
         r = rows[(c.page, c.name)]
         rule = "same as shipped" if c.op == "=" else f"{c.op} {c.threshold:g}"
+        lo, hi = span(r)
         out.append({"conclusion": c.label, "statistic": c.statistic, "rule": rule, "shipped": r["shipped"],
-                    "min": r["min"], "median": r["median"], "max": r["max"], "class": r["class"],
-                    "assumptions": ", ".join(r["assumptions"]), "holds": _holds(c, r)})
+                    "min": lo, "median": r["median"], "max": hi, "class": r["class"],
+                    "assumptions": ", ".join(r["assumptions"]), "holds": _holds(c, {**r, "min": lo, "max": hi})})
     return pd.DataFrame(out)
 
 

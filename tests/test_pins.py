@@ -19,7 +19,7 @@ Close: {glue:text}`tts-close:.2f`.
 
 ENSEMBLE = {"numbers": [
     {"page": "tts", "name": "tts-n", "class": "pinned", "min": 16, "max": 16, "assumptions": []},
-    {"page": "tts", "name": "tts-above", "class": "bounded", "min": 1, "max": 5, "assumptions": []},
+    {"page": "tts", "name": "tts-above", "class": "bounded", "shipped": 5, "min": 1, "max": 4, "assumptions": []},
     {"page": "tts", "name": "tts-p", "class": "assumed", "min": 0.02, "max": 0.2, "assumptions": ["A-VENT"]},
     {"page": "tts", "name": "tts-close", "class": "bounded", "min": 0.031, "max": 0.034, "assumptions": []},
 ]}
