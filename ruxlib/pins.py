@@ -111,6 +111,8 @@ def marker(row: dict, spec: str = "", target: str | None = None) -> str:
     ' (assumes A-VENT, A-D28)'
     >>> marker({"class": "bounded", "min": 0.031, "max": 0.034}, ".2f")
     ''
+    >>> marker({"class": "bounded", "min": -130.24, "max": -130.04}, ".1f")
+    ' (consistent datasets: -130.2 to -130.0)'
     """
     if row["class"] == "assumed":
         ids = [f"{{ref}}`{a} <{target}>`" if target else a for a in row["assumptions"]]
@@ -120,7 +122,8 @@ def marker(row: dict, spec: str = "", target: str | None = None) -> str:
     if row.get("min") is None:
         return " (varies over consistent datasets)"
     lo, hi = (_fmt(v, spec) for v in span(row))
-    return "" if lo == hi else f" (consistent datasets: {lo}–{hi})"
+    dash = " to " if lo.startswith("-") or hi.startswith("-") else "–"
+    return "" if lo == hi else f" (consistent datasets: {lo}{dash}{hi})"
 
 
 def mark(source: str, rows: dict[str, dict], target: str | None = None) -> str:
@@ -148,10 +151,10 @@ def box(names, rows: dict[str, dict], texts: dict[str, str], target: str) -> str
         f"```{{admonition}} {BOX_TITLE}",
         ":class: important",
         "The data behind this page are one of many datasets that reproduce every number the paper "
-        f"prints. Of the {len(mine)} numbers this page computes, {counted}: a pinned number is the "
-        "same in every consistent dataset, a bounded one varies (its range over the consistent "
-        "datasets follows it in the text), an assumed one rests on an assumption of the "
-        "reconstruction (named after it in the text).",
+        f"prints. Over those consistent datasets, this page's numbers are {counted}. A pinned number "
+        "is the same in every consistent dataset; a bounded one varies, and its range over the "
+        "consistent datasets follows it in the text; an assumed one rests on a choice of the "
+        "reconstruction, named after it in the text.",
     ]
     if ids:
         lines += ["", "This page rests on these assumptions:", ""]

@@ -48,7 +48,7 @@ def test_shipped_pages_mark_bounded_and_assumed_numbers_and_say_so_in_a_box(tmp_
     assert "{glue:text}`tts-close:.2f`." in text  # prints as one value at two decimals
     title, rest = text.split("# Time to start\n", 1)
     assert rest.lstrip().startswith("(pins-tts)=\n```{admonition} " + pins.BOX_TITLE)
-    assert "1 pinned, 2 bounded, 1 assumed" in rest
+    assert "numbers are 1 pinned, 2 bounded, 1 assumed." in rest
     assert f"**A-VENT**: {pins.load_assumptions()['A-VENT']}" in rest
 
 
