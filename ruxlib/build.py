@@ -35,6 +35,7 @@ from pathlib import Path
 
 import yaml
 
+from . import pins
 from .cache import PageCache, inputs_key, page_key
 from .io import load_study
 from .outdir import OutputError, Replacement, check_target, mark, owned
@@ -268,13 +269,13 @@ def _publish_all(pages: list[str], stage: Path, cache: PageCache, keys: dict[str
                  timings: dict[str, float | None], *, publication: bool, params: dict,
                  folder: str) -> dict[str, dict]:
     """Publish each cached notebook into the stage (written only if changed); return glued values."""
-    glued = {}
+    glued, ensemble = {}, pins.load() if publication else None
     for page in pages:
         work = stage / "_run" / f"{page}.ipynb"
         work.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(cache.get(page, keys[page]), work)
         publish(work, publication=publication, params=params, folder=folder,
-                glued=glued_values(work), timings=timings if page == STATUS_PAGE else None)
+                glued=glued_values(work), timings=timings if page == STATUS_PAGE else None, ensemble=ensemble)
         glued[page] = glued_values(work)
         _write_if_changed(stage / f"{page}.ipynb", work.read_bytes())
     return glued

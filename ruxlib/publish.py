@@ -14,7 +14,10 @@ Algorithm
    ``None``) is left out; the page's "Not available" box says what is missing.
 4. In tables shown to a reader, a missing value (``NaN``, ``nan``, ``<NA>``, ``None``) is shown
    as an em dash, and a note under the table says that the dash means "not available".
-5. Given the build's ``timings``, the cell tagged ``build-timings`` (on the status page) shows
+5. Given the ensemble of consistent datasets (``ensemble``, on this paper's reconstruction only),
+   each glued number in the prose says which kind it is, and a box under the title says what
+   the page can and cannot tell (:func:`ruxlib.pins.annotate`).
+6. Given the build's ``timings``, the cell tagged ``build-timings`` (on the status page) shows
    them as a table, page by page ("reused" for a page taken from the cache), and glues their
    total as ``status-total``; the page is executed with the others, so its own time is blank.
 """
@@ -24,6 +27,8 @@ from __future__ import annotations
 import math
 import re
 from pathlib import Path
+
+from . import pins
 
 __all__ = ["MISSING_WORDS", "publish"]
 
@@ -143,8 +148,12 @@ def _timings_outputs(timings: dict[str, float | None]) -> list:
 
 
 def publish(notebook: Path, *, publication: bool, params: dict, folder: str, glued: dict,
-            timings: dict[str, float | None] | None = None) -> None:
-    """Rewrite the executed ``notebook`` in place for readers (see the module's algorithm)."""
+            timings: dict[str, float | None] | None = None, ensemble: dict | None = None) -> None:
+    """Rewrite the executed ``notebook`` in place for readers (see the module's algorithm).
+
+    ``ensemble`` is the document of ``ruxlib ensemble`` (:func:`ruxlib.pins.load`); it is used
+    only when ``publication`` is true.
+    """
     import nbformat
 
     nb = nbformat.read(str(notebook), as_version=4)
@@ -161,4 +170,7 @@ def publish(notebook: Path, *, publication: bool, params: dict, folder: str, glu
         if timings is not None and "build-timings" in cell.metadata.get("tags", []):
             cell.outputs = _timings_outputs(timings)
     nb.cells = _prune_markdown(cells, publication, glued)
+    if publication and ensemble is not None:
+        nb.cells = pins.annotate(nb.cells, glued, pins.by_name(ensemble), pins.load_assumptions(),
+                                 f"pins-{notebook.stem}")
     nbformat.write(nb, str(notebook))
