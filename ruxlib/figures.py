@@ -7,6 +7,7 @@ and draws them; the numbers at risk come from the same tables.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Mapping, Sequence
 
@@ -42,19 +43,30 @@ _RC = {
 }
 
 
+@contextlib.contextmanager
 def style():
-    """The book's figure style as a :func:`matplotlib.rc_context`: sizes, fonts and dpi.
+    """The book's figure style, as a context manager: sizes, fonts and dpi.
 
     Every plotting function of ruxlib draws inside it (:func:`styled`), so text is
     at least :data:`SMALL` points on a figure at most :data:`WIDTH` inches wide,
     i.e. about 11 px or more as the book shows it.
+
+    Only the style's own settings are restored on exit, unlike
+    :func:`matplotlib.rc_context`: that one would also undo ``interactive``,
+    which IPython's inline backend switches on when a page's first figure
+    loads it, and no later figure of the page would be shown.
 
     >>> with style():
     ...     pass
     """
     import matplotlib as mpl
 
-    return mpl.rc_context(_RC)
+    saved = {key: mpl.rcParams[key] for key in _RC}
+    mpl.rcParams.update(_RC)
+    try:
+        yield
+    finally:
+        mpl.rcParams.update(saved)
 
 
 def styled(func):
