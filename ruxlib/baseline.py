@@ -16,6 +16,7 @@ import pandas as pd
 
 from . import arms
 from .derive import itt_population
+from .figures import styled
 from .io import Study, baseline
 
 __all__ = [
@@ -402,6 +403,7 @@ def baseline_values(study: Study, paramcd: str) -> pd.Series:
     return vs.set_index("USUBJID")["AVAL"].astype(float).rename(paramcd)
 
 
+@styled
 def dotplot(study: Study, paramcd: str = "PFRATIO", reference: float | None = None,
             reference_label: str = "", ax=None):
     """One dot per patient for a baseline vital sign, with mean, median and a reference line.
@@ -442,7 +444,7 @@ def dotplot(study: Study, paramcd: str = "PFRATIO", reference: float | None = No
     ax.set_xlabel(f"patients, sorted by baseline value (N = {len(values)})")
     label = _vital_label(paramcd, study.advs) if study.advs is not None else paramcd
     ax.set_ylabel(label)
-    ax.legend(loc="upper left", frameon=False, fontsize=9)
+    ax.legend(loc="upper left", frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
     return fig

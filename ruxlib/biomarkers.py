@@ -16,6 +16,7 @@ import pandas as pd
 
 from . import arms
 from .derive import itt_population
+from .figures import SMALL, WIDTH, styled
 from .stats import holm, signed_rank, wmw
 
 __all__ = ["stars", "baseline_sample", "visit_tests", "paired_tests", "biomarker_plot", "PARAM_LABELS",
@@ -181,6 +182,7 @@ def paired_tests(adlb: pd.DataFrame, paramcd: str) -> pd.DataFrame:
     return table
 
 
+@styled
 def biomarker_plot(adlb: pd.DataFrame, paramcds=("CRP", "IL6", "FERRITIN"), exact: bool = False,
                    seed: int = 0):
     """Biomarkers by visit (the paper's Fig. 3): one panel per parameter.
@@ -207,7 +209,7 @@ def biomarker_plot(adlb: pd.DataFrame, paramcds=("CRP", "IL6", "FERRITIN"), exac
     """
     rng = np.random.default_rng(seed)
     k = len(paramcds)
-    fig, axes = plt.subplots(1, k, figsize=(4.6 * k, 4.6), squeeze=False)
+    fig, axes = plt.subplots(1, k, figsize=(min(WIDTH, 2.6 * k), 4.0), squeeze=False)
     for i, (ax, code) in enumerate(zip(axes[0], paramcds, strict=True)):
         tests = visit_tests(adlb, code, exact=exact)
         base = baseline_sample(adlb, code)
@@ -226,7 +228,7 @@ def biomarker_plot(adlb: pd.DataFrame, paramcds=("CRP", "IL6", "FERRITIN"), exac
                        zorder=3, linewidths=0)
         ax.set_yscale("log")
         ax.set_xticks(pos, [f"{v:g}" for v in visits])
-        ax.set_xlabel("Study day", labelpad=16)
+        ax.set_xlabel("Study day", labelpad=SMALL + 8)
         unit = ""
         if "AVALU" in adlb:
             units = adlb.loc[adlb["PARAMCD"].eq(code), "AVALU"].dropna().unique()
@@ -240,15 +242,15 @@ def biomarker_plot(adlb: pd.DataFrame, paramcds=("CRP", "IL6", "FERRITIN"), exac
             if r["stars"]:
                 ax.text(p, top * 1.45, r["stars"], ha="center", va="center", fontsize=13)
         trans = ax.get_xaxis_transform()
-        ax.text(-0.55, -0.1, "n =", transform=trans, ha="right", va="top", fontsize=8, style="italic")
+        ax.text(-0.55, -0.1, "n =", transform=trans, ha="right", va="top", fontsize=SMALL, style="italic")
         for p, (_, r) in zip(pos, tests.iterrows(), strict=True):
-            ax.text(p, -0.1, f"{r['n']}", transform=trans, ha="center", va="top", fontsize=8, color="#555555")
+            ax.text(p, -0.1, f"{r['n']}", transform=trans, ha="center", va="top", fontsize=SMALL, color="#555555")
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
-    fig.text(0.01, 0.005, "* P < 0.05, ** P < 0.01, *** P < 0.001: two-sided Wilcoxon-Mann-Whitney "
-             "test of the visit against the baseline distribution, not corrected for multiple testing. "
-             "n: patients observed.", fontsize=7.5, color="#444444")
-    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    fig.text(0.01, 0.005, "* P < 0.05, ** P < 0.01, *** P < 0.001: two-sided Wilcoxon-Mann-Whitney test of the\n"
+             "visit against the baseline distribution, not corrected for multiple testing. "
+             "n: patients observed.", fontsize=SMALL, color="#444444")
+    fig.tight_layout(rect=(0, 0.09, 1, 1), w_pad=0.6)
     return fig
 
 

@@ -20,6 +20,7 @@ import pandas as pd
 
 from . import arms
 from .baseline import format_number, itt, summarise_continuous
+from .figures import SMALL, styled
 from .io import Study
 
 __all__ = [
@@ -226,6 +227,7 @@ def _eot_label(reason: str) -> str:
     return _EOT_TEXT.get(reason, reason.lower())
 
 
+@styled
 def flow_figure(study: Study, ax=None):
     """Draw the patient flow (screened → treated → ended early / completed) with matplotlib.
 
@@ -278,7 +280,7 @@ def flow_figure(study: Study, ax=None):
         box(side_x, y_ne, f"Not eligible\nn = {c['not_eligible']}", w=3.8, h=0.8, face="#f6f6f6", edge="#777777")
     else:
         ax.text(main_x, y_screen, "number screened not given\n(no 'screened' in study.yml)",
-                ha="center", va="center", fontsize=9, color="#777777")
+                ha="center", va="center", fontsize=SMALL, color="#777777")
     box(main_x, y_treat, f"Eligible, treated with {study.drug}\n(intention to treat) n = {c['treated']}")
 
     lines = [f"{_eot_label(r)}: {k}" for r, k in c["eot"].items()]

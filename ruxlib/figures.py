@@ -7,6 +7,8 @@ and draws them; the numbers at risk come from the same tables.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -14,7 +16,68 @@ import pandas as pd
 
 from .survival import n_at_risk
 
-__all__ = ["add_at_risk_table", "km_plot"]
+__all__ = ["FONT", "SMALL", "WIDTH", "add_at_risk_table", "km_plot", "style", "styled"]
+
+#: Widest figure, in inches. The book's text column is about 690 px wide, so a
+#: figure of this width is shown at about 690 / (72 * WIDTH) px per point:
+#: 9 pt is about 11.5 px. Wider figures shrink their text below that.
+WIDTH = 7.5
+#: Body font size (axis labels, titles), in points.
+FONT = 10.0
+#: Smallest font any figure uses (tick labels, annotations, legends, footnotes).
+SMALL = 9.0
+
+_RC = {
+    "figure.dpi": 150,  # sharp on high-density screens; the page scales the image to its column
+    "savefig.dpi": "figure",
+    "font.size": FONT,
+    "axes.titlesize": FONT + 1,
+    "axes.labelsize": FONT,
+    "xtick.labelsize": SMALL,
+    "ytick.labelsize": SMALL,
+    "legend.fontsize": SMALL,
+    "legend.title_fontsize": SMALL,
+    "figure.titlesize": FONT + 1,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+}
+
+
+@contextlib.contextmanager
+def style():
+    """The book's figure style, as a context manager: sizes, fonts and dpi.
+
+    Every plotting function of ruxlib draws inside it (:func:`styled`), so text is
+    at least :data:`SMALL` points on a figure at most :data:`WIDTH` inches wide,
+    i.e. about 11 px or more as the book shows it.
+
+    Only the style's own settings are restored on exit, unlike
+    :func:`matplotlib.rc_context`: that one would also undo ``interactive``,
+    which IPython's inline backend switches on when a page's first figure
+    loads it, and no later figure of the page would be shown.
+
+    >>> with style():
+    ...     pass
+    """
+    import matplotlib as mpl
+
+    saved = {key: mpl.rcParams[key] for key in _RC}
+    mpl.rcParams.update(_RC)
+    try:
+        yield
+    finally:
+        mpl.rcParams.update(saved)
+
+
+def styled(func):
+    """Decorator: run a plotting function inside :func:`style`."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        with style():
+            return func(*args, **kwargs)
+
+    return wrapper
 
 
 def _step_xy(km: pd.DataFrame, end: float, column: str, extend_to: float) -> tuple[np.ndarray, np.ndarray]:
@@ -54,15 +117,15 @@ def add_at_risk_table(ax, curves: Mapping[str, pd.DataFrame], times: Sequence[fl
         color = colors[i % len(colors)]
         y_row = n_rows - 1 - i
         for t in times:
-            ax.text(t, y_row, str(n_at_risk(km, t)), ha="center", va="center", fontsize=9, color=color)
-        ax.text(-0.06, y_row, label, ha="right", va="center", fontsize=9, color=color,
+            ax.text(t, y_row, str(n_at_risk(km, t)), ha="center", va="center", fontsize=SMALL, color=color)
+        ax.text(-0.02, y_row, label, ha="right", va="center", fontsize=SMALL, color=color,
                 transform=ax.get_yaxis_transform())
     ax.set_ylim(-0.6, n_rows - 0.4)
     ax.set_yticks([])
     ax.tick_params(axis="x", bottom=False, labelbottom=False)
     for side in ("top", "right", "bottom", "left"):
         ax.spines[side].set_visible(False)
-    ax.set_title("Number at risk", fontsize=9, loc="left", pad=2)
+    ax.set_title("Number at risk", fontsize=SMALL, loc="left", pad=2)
 
 
 def km_plot(
@@ -75,7 +138,9 @@ def km_plot(
     ylabel: str = "Overall survival",
     title: str | None = None,
     colors=None,
-    figsize=(7.0, 5.0),
+    figsize=(WIDTH, 5.4),
+    group: str = "All patients",
+    level: float = 95,
 ):
     """Kaplan-Meier figure: step curve(s), pointwise CI band, censor marks, numbers at risk.
 
@@ -97,18 +162,34 @@ def km_plot(
         Mark censored subjects with "+" on the curve.
     xlabel, ylabel, title : str
     colors : sequence of matplotlib colours, optional
-    figsize : tuple, default (7, 5)
+    figsize : tuple, default (:data:`WIDTH`, 5.4)
+    group : str, default "All patients"
+        Name of a single curve (``curves`` a DataFrame): its legend entry and
+        the label of its number-at-risk row.
+    level : float, default 95
+        Confidence level of the band, in percent, for the legend.
 
     Returns
     -------
     matplotlib.figure.Figure
         The figure; ``fig.axes[0]`` is the curve, ``fig.axes[1]`` the
-        number-at-risk table (:func:`add_at_risk_table`).
+        number-at-risk table (:func:`add_at_risk_table`). The y axis is in
+        percent (the tables hold proportions; only the tick labels change).
     """
+    with style():
+        return _km_plot(curves, horizon, risk_times, ci, censor_marks, xlabel, ylabel, title, colors,
+                        figsize, group, level)
+
+
+def _km_plot(curves, horizon, risk_times, ci, censor_marks, xlabel, ylabel, title, colors, figsize,
+             group, level):
     import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+    from matplotlib.ticker import PercentFormatter
 
     if isinstance(curves, pd.DataFrame):
-        curves = {"All": curves}
+        curves = {group: curves}
     single = len(curves) == 1
     last = max(float(km["time"].max()) for km in curves.values())
     end = float(horizon) if horizon is not None else last
@@ -139,13 +220,20 @@ def km_plot(
     add_at_risk_table(tab, curves, risk_times, colors)
     ax.set_xlim(0, draw_end)
     ax.set_ylim(0, 1.02)
-    ax.set_ylabel(ylabel)
+    ax.yaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=0))
+    ax.set_ylabel(f"{ylabel} (%)")
     ax.set_xticks(risk_times)
     ax.tick_params(labelbottom=True)
     ax.set_xlabel(xlabel)
     if title:
-        ax.set_title(title)
-    if not single:
-        ax.legend(frameon=False, loc="lower left")
+        ax.set_title(title, loc="left")
+    handles = [Line2D([], [], color=colors[i % len(colors)], lw=1.8, label=label)
+               for i, label in enumerate(curves)]
+    if ci:
+        handles.append(Patch(color="0.8" if single else "0.6", alpha=0.6 if single else 0.35,
+                             label=f"{level:g} % pointwise confidence interval"))
+    if censor_marks:
+        handles.append(Line2D([], [], color="0.2", ls="none", marker="+", ms=9, mew=1.5, label="censored"))
+    ax.legend(handles=handles, frameon=False, loc="lower left")
     ax.spines[["top", "right"]].set_visible(False)
     return fig

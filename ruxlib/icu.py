@@ -14,6 +14,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from .derive import itt_population
+from .figures import SMALL, WIDTH, styled
 from .io import Study
 
 __all__ = ["EPISODES", "EXIT_CODES", "itt_subjects", "icu_days", "summarise_days", "ecmo_courses", "swimmer_plot",
@@ -287,6 +288,7 @@ def _outcome_order(study: Study, days: pd.DataFrame, death: pd.Series, horizon: 
     return key.sort_values(["group", "t", "icu", "imv"], kind="stable").index
 
 
+@styled
 def swimmer_plot(study: Study, horizon: float = 28, ax=None):
     """Swimmer plot of the ICU course, one bar per patient (the paper's Fig. 2).
 
@@ -317,7 +319,7 @@ def swimmer_plot(study: Study, horizon: float = 28, ax=None):
     order = _outcome_order(study, days, death, horizon)
     n = len(order)
     if ax is None:
-        fig, ax = plt.subplots(figsize=(9, 0.38 * n + 2.2))
+        fig, ax = plt.subplots(figsize=(WIDTH, 0.34 * n + 2.4))
     else:
         fig = ax.figure
     ypos = {u: n - 1 - i for i, u in enumerate(order)}
@@ -365,10 +367,10 @@ def swimmer_plot(study: Study, horizon: float = 28, ax=None):
             s = adsl.at[u, "D28STAT"]
             if isinstance(s, str):
                 ax.text(horizon + 1.2, ypos[u], STATUS_TEXT.get(s, s.capitalize()), va="center",
-                        fontsize=8, color="#333333")
-        ax.text(horizon + 1.2, n - 0.2, f"Status at day {horizon:g}", fontsize=8,
+                        fontsize=SMALL, color="#333333")
+        ax.text(horizon + 1.2, n - 0.2, f"Status at day {horizon:g}", fontsize=SMALL,
                 fontweight="bold", va="bottom")
-    ax.set_yticks([ypos[u] for u in order], list(order), fontsize=8)
+    ax.set_yticks([ypos[u] for u in order], list(order), fontsize=SMALL)
     ax.set_ylim(-0.7, n - 0.3)
     ax.set_xlim(0, horizon + 0.4)
     ticks = np.arange(0, horizon + 0.1, 7)
@@ -380,7 +382,7 @@ def swimmer_plot(study: Study, horizon: float = 28, ax=None):
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.07 - 0.6 / (n + 4)),
-              ncol=3, frameon=False, fontsize=8)
+              ncol=3, frameon=False, fontsize=SMALL)
     fig.tight_layout()
     return fig
 

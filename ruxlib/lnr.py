@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from . import derive
-from .figures import km_plot
+from .figures import SMALL, km_plot, styled
 from .io import Study
 from .stats import TestResult, smallest_exact_p, wmw
 from .survival import km_by_group, logrank
@@ -177,6 +177,7 @@ def lnr_logrank(study: Study, paramcd: str = "OS", at_median: str = "high") -> T
     return logrank(study.adtte, groups["group"], paramcd=paramcd)
 
 
+@styled
 def lnr_plot(study: Study, horizon: float = 28, seed: int = 0, ax=None):
     """Baseline LNR of survivors and non-survivors at the horizon (the paper's Fig. 4).
 
@@ -206,7 +207,7 @@ def lnr_plot(study: Study, horizon: float = 28, seed: int = 0, ax=None):
         labels.append(f"{name}\n(N = {x.size})")
     median = lnr_median(study)
     ax.axhline(median, color="#777777", ls="--", lw=1, zorder=1)
-    ax.text(1.58, median, f"median of all\n{median:.3g}", fontsize=8,
+    ax.text(1.58, median, f"median of all\n{median:.3g}", fontsize=SMALL,
             color="#555555", va="bottom", ha="right")
     ax.set_yscale("log")
     ax.yaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _: f"{v:g}"))
@@ -218,7 +219,7 @@ def lnr_plot(study: Study, horizon: float = 28, seed: int = 0, ax=None):
     ax.set_ylabel("Lymphocyte/neutrophil ratio at baseline (log scale)")
     try:
         res = lnr_wmw(study, horizon)
-        ax.set_title(f"Exact Wilcoxon-Mann-Whitney p = {res.pvalue:.4f}", fontsize=9)
+        ax.set_title(f"Exact Wilcoxon-Mann-Whitney p = {res.pvalue:.4f}")
     except ValueError:
         pass
     for side in ("top", "right"):

@@ -30,6 +30,7 @@ import yaml
 from jsonschema import Draft202012Validator
 from scipy import stats
 
+from .figures import SMALL, WIDTH, styled
 from .paths import REGISTRY
 
 __all__ = [
@@ -442,6 +443,7 @@ def survival_in_context(alive: int, n: int, records: dict[str, dict], horizon: f
     return pd.DataFrame(rows)
 
 
+@styled
 def forest_plot(table: pd.DataFrame, band: tuple[float, float] | None = None, band_label: str = "", ax=None,
                 level: float = 95):
     """Forest-style plot of survival with exact intervals, one line per arm.
@@ -467,7 +469,7 @@ def forest_plot(table: pd.DataFrame, band: tuple[float, float] | None = None, ba
     from matplotlib.patches import Patch
 
     if ax is None:
-        fig, ax = plt.subplots(figsize=(10, 0.5 * len(table) + 2.2))
+        fig, ax = plt.subplots(figsize=(WIDTH, 0.42 * len(table) + 2.4))
     else:
         fig = ax.figure
     colours = {"single arm, ventilated": "#d62728", "randomized, ventilated": "#1f77b4",
@@ -482,17 +484,17 @@ def forest_plot(table: pd.DataFrame, band: tuple[float, float] | None = None, ba
         ax.plot([100 * r["lower"], 100 * r["upper"]], [yi, yi], color=c, lw=2, solid_capstyle="butt")
         ax.plot(100 * r["survival"], yi, marker="D" if not r["randomized"] else "s", ms=8, color=c,
                 mfc="white" if placebo else c, mew=2)
-        ax.text(1.02, yi, f"{r['survivors']}/{r['n']}   {100 * r['survival']:.0f}% "
+        ax.text(1.04, yi, f"{r['survivors']}/{r['n']}   {100 * r['survival']:.0f}% "
                 f"({100 * r['lower']:.0f}-{100 * r['upper']:.0f})   day {r['horizon']:g}",
-                va="center", fontsize=8.5, transform=ax.get_yaxis_transform())
+                va="center", fontsize=SMALL, transform=ax.get_yaxis_transform())
         if previous is not None and r["trial"] != previous:
             ax.axhline(yi + 0.5, color="#bbbbbb", lw=0.6, ls=":")
         previous = r["trial"]
-    ax.text(1.02, len(table) - 0.3, f"alive/n   % ({level:g}% CI)   horizon", fontsize=8.5, weight="bold",
+    ax.text(1.04, len(table) - 0.3, f"alive/n   % ({level:g}% CI)   horizon", fontsize=SMALL, weight="bold",
             transform=ax.get_yaxis_transform())
     ax.set_yticks(y)
     ax.set_yticklabels([f"{t.split(' (')[0]}: {a}" for t, a in zip(table["trial"], table["arm"], strict=True)],
-                       fontsize=9)
+                       fontsize=SMALL)
     ax.set_ylim(-0.7, len(table) - 0.1)
     ax.set_xlim(0, 100)
     ax.set_xlabel(f"alive at day 28-29 (%), exact (Clopper-Pearson) {level:g}% interval")
@@ -500,7 +502,7 @@ def forest_plot(table: pd.DataFrame, band: tuple[float, float] | None = None, ba
     handles.append(Line2D([], [], color="#1f77b4", marker="s", mfc="white", mew=2, lw=0, label="placebo arm"))
     if band is not None:
         handles.append(Patch(color="#fdd49e", alpha=0.6, label=band_label or "range"))
-    fig.legend(handles=handles, loc="lower left", fontsize=8, frameon=False, bbox_to_anchor=(0.02, 0.0), ncol=3)
+    fig.legend(handles=handles, loc="lower left", frameon=False, bbox_to_anchor=(0.0, 0.0), ncol=2)
     ax.grid(axis="x", color="#dddddd", lw=0.5)
     ax.set_axisbelow(True)
     for side in ("top", "right"):

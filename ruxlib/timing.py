@@ -17,6 +17,7 @@ import pandas as pd
 
 from .baseline import summarise_continuous
 from .derive import itt_population
+from .figures import FONT, styled
 from .io import Study
 from .stats import TestResult, hodges_lehmann, wmw
 
@@ -141,6 +142,7 @@ def _spread(x: np.ndarray, step: float = 0.08) -> np.ndarray:
     return offsets
 
 
+@styled
 def time_to_start_plot(result: TimeToStart, seed: int = 0):
     """Days of ventilation before the first dose by day-28 outcome: points, median bars.
 
@@ -173,10 +175,10 @@ def time_to_start_plot(result: TimeToStart, seed: int = 0):
     ax.set_ylim(bottom=0)
     ax.set_title(
         f"Wilcoxon-Mann-Whitney p = {result.normal.pvalue:.3f} (normal approx.), "
-        f"{result.exact.pvalue:.3f} (exact)", fontsize=9)
+        f"{result.exact.pvalue:.3f} (exact)", fontsize=FONT)
     ax.plot([], [], color="#555555", lw=2.2, label="median")
     ax.plot([], [], color="#555555", lw=1.2, ls="--", label="mean")
-    ax.legend(frameon=False, fontsize=8, loc="upper right")
+    ax.legend(frameon=False, loc="upper right")
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     ax.set_xlabel("Status at day 28")
