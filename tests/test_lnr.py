@@ -143,7 +143,7 @@ def test_plots_return_figures(study):
     assert labels == ["Survivors\n(N = 5)", "Non-survivors\n(N = 2)"]
     km = lnr.lnr_km_plot(study)
     legend = [t.get_text() for t in km.axes[0].get_legend().get_texts()]
-    assert legend == ["High (≥ 0.05)", "Low (< 0.05)"]
+    assert legend == ["High (≥ 0.05)", "Low (< 0.05)", "censored"]  # the censor mark has a legend entry
 
 
 def test_median_split_ties_can_go_low_as_in_the_methods_wording(study):
