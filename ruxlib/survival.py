@@ -73,6 +73,17 @@ def _select(adtte: pd.DataFrame, paramcd: str) -> pd.DataFrame:
     return rows
 
 
+def _time_event_arrays(time, event) -> tuple[np.ndarray, np.ndarray]:
+    """``time`` and ``event`` as flat float arrays; times non-empty, equal in length, non-negative."""
+    time = np.asarray(time, dtype=float).ravel()
+    event = np.asarray(event, dtype=float).ravel()
+    if time.size == 0 or time.size != event.size:
+        raise ValueError(f"time and event must be non-empty and of equal length; got {time.size} and {event.size}")
+    if np.isnan(time).any() or (time < 0).any():
+        raise ValueError("every time must be a non-negative number")
+    return time, event
+
+
 def km_estimate(time, event, conf_type: str = "log-log", alpha: float = 0.05) -> pd.DataFrame:
     """Kaplan-Meier (product-limit) estimate with Greenwood standard errors and pointwise intervals.
 
@@ -149,12 +160,7 @@ def km_estimate(time, event, conf_type: str = "log-log", alpha: float = 0.05) ->
         raise ValueError(f"conf_type must be one of {', '.join(repr(c) for c in CONF_TYPES)}; got {conf_type!r}")
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must be between 0 and 1; got {alpha}")
-    time = np.asarray(time, dtype=float).ravel()
-    event = np.asarray(event, dtype=float).ravel()
-    if time.size == 0 or time.size != event.size:
-        raise ValueError(f"time and event must be non-empty and of equal length; got {time.size} and {event.size}")
-    if np.isnan(time).any() or (time < 0).any():
-        raise ValueError("every time must be a non-negative number")
+    time, event = _time_event_arrays(time, event)
     if not np.isin(event, (0.0, 1.0)).all():
         raise ValueError("every event must be 1 (event) or 0 (censored)")
     times = np.unique(time)
@@ -232,12 +238,7 @@ def aalen_johansen(time, event) -> pd.DataFrame:
     >>> aj[["time", "cif1", "cif2"]].round(3).to_string(index=False)
     ' time  cif1  cif2\n  1.0  0.25  0.00\n  2.0  0.25  0.25\n  3.0  0.25  0.25\n  4.0  0.75  0.25'
     """
-    time = np.asarray(time, dtype=float).ravel()
-    event = np.asarray(event, dtype=float).ravel()
-    if time.size == 0 or time.size != event.size:
-        raise ValueError(f"time and event must be non-empty and of equal length; got {time.size} and {event.size}")
-    if np.isnan(time).any() or (time < 0).any():
-        raise ValueError("every time must be a non-negative number")
+    time, event = _time_event_arrays(time, event)
     if np.isnan(event).any() or (event < 0).any() or (event != np.round(event)).any():
         raise ValueError("every event must be 0 (censored) or a cause 1, 2, ...")
     times = np.unique(time)
