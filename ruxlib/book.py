@@ -170,8 +170,9 @@ def _comparison_gt(table: pd.DataFrame, decimals: list[int]):
     from great_tables import GT, loc, style
 
     shown = table.drop(columns=["source"])
-    shown["computed"] = ["–" if pd.isna(v) else f"{v:.{d}f}" for v, d in zip(shown["computed"], decimals, strict=True)]
-    return (
+    shown["computed"] = [computed_text(v, d, r) for v, d, r in
+                         zip(shown["computed"], decimals, shown["reported"], strict=True)]
+    gt = (
         GT(shown)
         .tab_header(title="Published numbers and the values computed from this study folder")
         .cols_label(id="Ledger id", quantity="Quantity", reported="Paper", computed="Computed",
@@ -181,3 +182,25 @@ def _comparison_gt(table: pd.DataFrame, decimals: list[int]):
                    locations=loc.body(columns="match", rows=[i for i, m in enumerate(shown["match"]) if m.startswith("✗")]))
         .tab_options(table_font_size="13px", data_row_padding="2px")
     )
+    if shown["computed"].eq("—").any():
+        gt = gt.tab_source_note("— : not computable from this study folder (the claim is context, or its data are absent).")
+    return gt
+
+
+def computed_text(value, decimals: int, reported: str) -> str:
+    """A computed value as the comparison table shows it.
+
+    Beside a plain printed number the value is rounded as the paper rounds it; beside an
+    inequality or words (``"< 0.01"``, ``"more than one"``) rounding would hide what is
+    checked, so three significant digits are shown (0.0055, not 0.01). Not computable: "—".
+
+    >>> computed_text(0.8125, 2, "0.81"), computed_text(0.0055, 2, "< 0.01"), computed_text(1.114, 2, "more than one")
+    ('0.81', '0.0055', '1.11')
+    """
+    if value is None or pd.isna(value):
+        return "—"
+    try:
+        float(str(reported).replace("%", "").strip())
+    except ValueError:
+        return f"{float(value):.3g}"
+    return f"{float(value):.{decimals}f}"

@@ -415,7 +415,7 @@ def survival_in_context(alive: int, n: int, records: dict[str, dict], horizon: f
 
     rows = []
     ci = clopper_pearson(alive, n, alpha=alpha)
-    rows.append({"trial": "Neubauer 2021 (NCT04359290)", "arm": f"ruxolitinib 15 mg BID, {label}",
+    rows.append({"trial": "Neubauer 2021 (NCT04359290)", "arm": f"ruxolitinib 10 mg BID on day 1, then 15 mg BID, {label}",
                  "group": "single arm, ventilated", "ventilated": True, "randomized": False,
                  "survivors": alive, "n": n, "horizon": horizon, "survival": alive / n,
                  "lower": ci.lower, "upper": ci.upper})

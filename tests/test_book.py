@@ -31,3 +31,15 @@ def test_drug_comes_from_study_yml_or_neutral_wording():
     assert _study([]).drug == "the study drug"
     assert _study([], {"drug": "baricitinib"}).drug == "baricitinib"
     assert _study([], {"reconstructed": True, "source": "Neubauer A et al. Leukemia 2021"}).drug == "ruxolitinib"
+
+
+def test_comparison_shows_unrounded_values_beside_inequalities_and_words():
+    # Issue 12: "< 0.01" beside a computed "0.01" and "more than one" beside "1.00" hid what
+    # was checked; the unrounded values of the shipped data are 0.0055 and 1.11.
+    from ruxlib.book import computed_text
+
+    assert computed_text(0.0055, 2, "< 0.01") == "0.0055"
+    assert computed_text(1.114, 2, "more than one") == "1.11"
+    assert computed_text(0.8125, 2, "0.81") == "0.81"
+    assert computed_text(None, 2, "0.81") == "—"
+    assert computed_text(float("nan"), 2, "0.81") == "—"
