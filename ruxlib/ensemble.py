@@ -32,6 +32,7 @@ Algorithm
 from __future__ import annotations
 
 import fnmatch
+import functools
 import hashlib
 import json
 import statistics
@@ -73,6 +74,7 @@ RULES_FILE = files(__package__) / "ensemble.yml"
 PF_LIMIT = THRESHOLDS["NCT04359290"]["pf_max"]  # the trial's P/F inclusion limit (mmHg)
 POOL_SIZE = 10  # Table 1 solutions per ensemble (combined per variable by each member)
 ATTEMPTS = 5  # solves of one member before it is given up
+COUNTS_TOP = 12  # distinct values listed per non-numeric number
 
 
 class EnsembleError(RuntimeError):
@@ -191,7 +193,9 @@ BOUNDS: dict[str, tuple[Callable[[Study], int], Callable[[], tuple[int, int]], s
 # --------------------------------------------------------------------------- members
 
 
+@functools.cache
 def _patterns() -> list[dict]:
+    """The log-rank patterns that fit the follow-up (enumerated once per process, read only)."""
     return [p for p in enumerate_logrank_patterns(2) if fits_followup(p)]
 
 
@@ -316,8 +320,27 @@ def _row(page: str, name: str, shipped, values: list, rules: list[dict]) -> dict
     cls = "assumed" if ids else ("pinned" if len(distinct) == 1 else "bounded")
     nums = _numeric([v for v in values if v is not None])
     lo, med, hi = (min(nums), statistics.median(nums), max(nums)) if nums else (None, None, None)
-    return {"page": page, "name": name, "shipped": shipped, "min": lo, "median": med, "max": hi,
-            "range": "sampled", "class": cls, "assumptions": ids, "distinct": len(distinct)}
+    row = {"page": page, "name": name, "shipped": shipped, "min": lo, "median": med, "max": hi,
+           "range": "sampled", "class": cls, "assumptions": ids, "distinct": len(distinct)}
+    if nums is None and len(distinct) > 1:
+        row["counts"] = value_counts(values)
+    return row
+
+
+def value_counts(values: list, top: int = COUNTS_TOP) -> list[list]:
+    """``[[value, members], ...]``, most frequent first (ties in first-seen order), at most ``top`` rows.
+
+    For numbers that are not numeric (a sentence listing which visits are significant, say),
+    how often each distinct value arises across the ensemble.
+
+    >>> value_counts(["a", "b", "a", None])
+    [['a', 2], ['b', 1], [None, 1]]
+    """
+    seen: dict[str, list] = {}
+    for v in values:
+        k = json.dumps(v, sort_keys=True, default=str)
+        seen.setdefault(k, [v, 0])[1] += 1
+    return sorted(seen.values(), key=lambda vc: -vc[1])[:top]
 
 
 def summarise(shipped: dict, shipped_study: Study, ensemble: list[Member], rules: list[dict],
@@ -348,7 +371,7 @@ def run(solutions: int, out: Path, seed: int = 2021, jobs: int | None = None, sc
         K, the number of distinct consistent datasets.
     out : Path
         The JSON file written: ``{"solutions", "seed", "numbers": [{page, name, shipped,
-        min, median, max, range: "sampled", class, assumptions, distinct}], "bounds":
+        min, median, max, range: "sampled", class, assumptions, distinct[, counts]}], "bounds":
         [{quantity, shipped, sampled: [min, max], proven: [min, max], scope}],
         "diversity": {free quantity: number of distinct values}}``.
     seed : int

@@ -20,6 +20,8 @@ NCT04362137 RUXCOVID, randomized phase III         published results (summary)
 
 from __future__ import annotations
 
+import copy
+import functools
 import json
 import math
 from dataclasses import dataclass
@@ -135,11 +137,20 @@ def load_record(nct_id: str, folder: str | Path | None = None) -> dict:
     file = folder / f"{nct_id}.yaml"
     if not file.exists():
         raise RegistryError([f"{file}: no such record"])
+    schema = folder / "schema.json"
+    stamp = tuple(p.stat().st_mtime_ns if p.exists() else None for p in (file, schema))
+    return copy.deepcopy(_load_record(str(file), nct_id, stamp))
+
+
+@functools.lru_cache(maxsize=64)
+def _load_record(file: str, nct_id: str, stamp: tuple) -> dict:
+    """:func:`load_record`'s parse and validation, once per file version (``stamp``: mtimes)."""
+    file = Path(file)
     try:
         record = yaml.safe_load(file.read_text(encoding="utf-8"))
     except yaml.YAMLError as e:
         raise RegistryError([f"{file.name}: not valid YAML ({e})"]) from None
-    problems = validate_record(record, load_schema(folder))
+    problems = validate_record(record, load_schema(file.parent))
     if not problems and record["nct_id"] != nct_id:
         problems.append(f"{file.name}: nct_id is {record['nct_id']}, the file name says {nct_id}")
     if problems:

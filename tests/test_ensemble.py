@@ -63,6 +63,15 @@ def test_every_number_has_a_class():
     assert (rows[1]["min"], rows[1]["max"]) == (1, 3)
 
 
+def test_text_numbers_carry_how_often_each_value_arises():
+    # four members: the pattern "CRP 4, IL-6 2" three times, "CRP 4, IL-6 3" once
+    rules = ensemble.load_rules()
+    row = ensemble._row("biomarkers", "biomarkers-sig-text", "CRP 4, IL-6 2",
+                        ["CRP 4, IL-6 2", "CRP 4, IL-6 3", "CRP 4, IL-6 2", "CRP 4, IL-6 2"], rules)
+    assert row["counts"] == [["CRP 4, IL-6 2", 3], ["CRP 4, IL-6 3", 1]]
+    assert "counts" not in ensemble._row("p", "n", 1, [1, 2], rules)  # numbers have a range instead
+
+
 @pytest.fixture(scope="module")
 def local_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("ens") / "local.json"

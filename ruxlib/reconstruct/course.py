@@ -10,6 +10,7 @@ a course found here admits doses). Each claim group has one assumption literal.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -100,7 +101,7 @@ def build_course(seed: int, pattern: dict | None = None, icu_covers_treatment: b
     add_range_claims(b, "txt.trtdur", days, 1, 1, HORIZON)
     # necessary for the dosing block: the low-intensity patient has a plan admitting a dose
     # (5 mg steps) at the printed intensity
-    ok = [k for k in range(3, ROWS + 1) if any(at_low_intensity(d, k) for d in range(dose_plan(k) + 1))]
+    ok = _low_intensity_plans()
     low = [m.NewBoolVar(f"low{i}") for i in R]
     m.AddExactlyOne(low)
     for i in R:
@@ -240,3 +241,9 @@ def _add_pattern(b: Block, pattern: dict, T, dead, member, high, d28) -> dict:
     for i in R:
         m.Add(sum(x[i] for x in used) <= 1)
     return slots
+
+
+@functools.cache
+def _low_intensity_plans() -> list[int]:
+    """Plan lengths (administrations) admitting a dose, in 5 mg steps, at the printed low intensity."""
+    return [k for k in range(3, ROWS + 1) if any(at_low_intensity(d, k) for d in range(dose_plan(k) + 1))]
