@@ -45,6 +45,7 @@ ASSUMPTIONS_FILE = DATA / "published" / "assumptions.yml"
 BOX_TITLE = "What this page can and cannot tell you"
 CLASSES = ("pinned", "bounded", "assumed")
 _GLUE_TEXT = re.compile(r"\{glue(?::text)?\}`([^`:]+)(?::([^`]*))?`")
+_SENTENCE_END = re.compile(r"[.!?;:](?=\s|$)|\n\s*\n|\n[-*] ")
 _HEADING = re.compile(r"^(?:\([^)]*\)=\n)?#{1,6}\s", re.MULTILINE)
 
 
@@ -127,12 +128,29 @@ def marker(row: dict, spec: str = "", target: str | None = None) -> str:
 
 
 def mark(source: str, rows: dict[str, dict], target: str | None = None) -> str:
-    """``source`` with :func:`marker` after every ``{glue:text}`` number that has a row."""
-    def one(m: re.Match) -> str:
-        row = rows.get(m.group(1))
-        return m.group(0) + (marker(row, m.group(2) or "", target) if row else "")
+    """``source`` with :func:`marker` after every ``{glue:text}`` number that has a row.
 
-    return _GLUE_TEXT.sub(one, source)
+    An "(assumes …)" marker is written once per sentence: where several numbers of one
+    sentence rest on the same assumptions, it follows the last of them.
+
+    Examples
+    --------
+    >>> rows = {"a": {"class": "assumed", "assumptions": ["A-X"]}, "b": {"class": "assumed", "assumptions": ["A-X"]}}
+    >>> mark("Medians {glue:text}`a` and {glue:text}`b`. Then {glue:text}`a`.", rows)
+    'Medians {glue:text}`a` and {glue:text}`b` (assumes A-X). Then {glue:text}`a` (assumes A-X).'
+    """
+    found = list(_GLUE_TEXT.finditer(source))
+    texts = [marker(rows[m.group(1)], m.group(2) or "", target) if m.group(1) in rows else "" for m in found]
+    for i in range(len(found) - 1):
+        between = source[found[i].end():found[i + 1].start()]
+        same_sentence = not _SENTENCE_END.search(between)
+        if texts[i].startswith(" (assumes") and texts[i] == texts[i + 1] and same_sentence:
+            texts[i] = ""
+    out, last = [], 0
+    for m, text in zip(found, texts, strict=True):
+        out += [source[last:m.end()], text]
+        last = m.end()
+    return "".join(out) + source[last:]
 
 
 def box(names, rows: dict[str, dict], texts: dict[str, str], target: str) -> str | None:

@@ -106,3 +106,16 @@ def test_a_number_glued_under_another_name_is_marked_alike():
     rows = pins.by_name(doc)
     assert pins.mark("{glue:text}`eligibility-pf-over:.0f` of", rows) == (
         "{glue:text}`eligibility-pf-over:.0f` (consistent datasets: 1–5) of")
+
+
+def test_one_assumes_marker_per_sentence():
+    # two numbers of one sentence resting on A-VENT: one marker, after the last of them;
+    # a new sentence gets its own; a bounded number keeps its range
+    from ruxlib.pins import mark
+
+    rows = {"m1": {"class": "assumed", "assumptions": ["A-VENT"]},
+            "m2": {"class": "assumed", "assumptions": ["A-VENT"]},
+            "b": {"class": "bounded", "min": 1.0, "max": 5.0, "shipped": 5}}
+    text = "Medians {glue:text}`m1:.1f` and {glue:text}`m2:.1f` days. P = {glue:text}`m1`; n = {glue:text}`b:.0f`."
+    assert mark(text, rows) == ("Medians {glue:text}`m1:.1f` and {glue:text}`m2:.1f` (assumes A-VENT) days. "
+                                "P = {glue:text}`m1` (assumes A-VENT); n = {glue:text}`b:.0f` (consistent datasets: 1–5).")
