@@ -37,7 +37,7 @@ import yaml
 
 from .paths import DATA
 
-__all__ = ["ASSUMPTIONS_FILE", "BOX_TITLE", "CONCLUSIONS", "ENSEMBLE_FILE", "Conclusion", "annotate", "bounds", "box",
+__all__ = ["ASSUMPTIONS_FILE", "BOX_TITLE", "bounds_text", "CONCLUSIONS", "ENSEMBLE_FILE", "Conclusion", "annotate", "bounds", "box",
            "by_name", "class_counts", "span", "conclusions", "conclusions_plot", "load", "load_assumptions", "mark", "marker"]
 
 ENSEMBLE_FILE = DATA / "published" / "ensemble.json"
@@ -274,6 +274,25 @@ def bounds(doc: dict) -> pd.DataFrame:
          "scope of the proof": b["scope"]}
         for b in doc["bounds"]
     ])
+
+
+def bounds_text(table: pd.DataFrame) -> str:
+    """One Markdown bullet per bounded quantity of :func:`bounds`.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame([{"quantity": "Deaths after day 28", "shipped": 1, "sampled min": 1, "sampled max": 2,
+    ...                    "proven min": 1, "proven max": 2, "scope of the proof": "patterns"}])
+    >>> bounds_text(t)
+    '- **Deaths after day 28**: 1 in the shipped data; sampled 1 to 2; proven 1 to 2 (scope: patterns).'
+    """
+    def f(x) -> str:
+        return f"{x:g}" if isinstance(x, float) else str(x)
+
+    return "\n".join(
+        f"- **{r['quantity']}**: {f(r['shipped'])} in the shipped data; sampled {f(r['sampled min'])} to "
+        f"{f(r['sampled max'])}; proven {f(r['proven min'])} to {f(r['proven max'])} (scope: {r['scope of the proof']})."
+        for r in table.to_dict("records"))
 
 
 def class_counts(doc: dict) -> dict[str, int]:

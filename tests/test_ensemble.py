@@ -97,3 +97,26 @@ def test_dask_local_cluster_gives_the_same_table(local_run, tmp_path):
         doc = ensemble.run(3, tmp_path / "dask.json", scheduler=cluster.scheduler_address,
                            evaluate=ensemble.evaluate_ledger, pool_size=2)
     assert doc == local_run
+
+
+def test_day28_logrank_chisq_of_the_shipped_data_lies_in_its_bound():
+    # Issue 11/12: cut at day 28, the LNR log-rank chi-square of the shipped data is 3.52
+    # (a reviewer's independent recomputation); the pattern bound must contain it.
+    from ruxlib.io import load_study
+    from ruxlib.paths import DATA
+
+    shipped = ensemble.logrank_chisq_at_horizon(load_study(DATA))
+    assert round(shipped, 2) == 3.52
+    lo, hi = ensemble.bound_logrank_chisq_at_horizon()
+    assert lo <= shipped <= hi and lo < hi
+
+
+def test_bounds_text_names_each_quantity():
+    import pandas as pd
+
+    from ruxlib.pins import bounds_text
+
+    t = pd.DataFrame([{"quantity": "P/F values above 200", "shipped": 5, "sampled min": 2, "sampled max": 4,
+                       "proven min": 1, "proven max": 6, "scope of the proof": "Table 1"}])
+    assert bounds_text(t) == ("- **P/F values above 200**: 5 in the shipped data; sampled 2 to 4; proven 1 to 6 "
+                              "(scope: Table 1).")
