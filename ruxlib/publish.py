@@ -10,6 +10,9 @@ Algorithm
 2. On a study folder that is not this paper's reconstruction, every section headed
    "Compare with the publication" is left out, from its heading to the next heading of the
    same or a higher level: another trial is not compared with Neubauer et al.
+   A MyST comment line ``% publication-only`` alone before a block (a paragraph, a box, or
+   a heading: then its whole section) keeps it only on this paper's reconstruction;
+   ``% other-data-only`` keeps it only on any other study folder.
 3. A prose cell that quotes a glued value the page could not compute (absent, ``nan``,
    ``None``) is left out; the page's "Not available" box says what is missing.
 4. In tables shown to a reader, a missing value (``NaN``, ``nan``, ``<NA>``, ``None``) is shown
@@ -37,6 +40,9 @@ _GLUE = re.compile(r"\{glue(?::text|:md|:any|:figure)?\}`([^`:]+)(?::[^`]*)?`")
 _HEADING = re.compile(r"^(?:\([^)]*\)=\n)?(#{1,6})\s+(.*)$")
 _TARGET = re.compile(r"^\([^)\s]+\)=\s*$")
 _CELL = re.compile(r"(<td[^>]*>)\s*(nan|NaN|&lt;NA&gt;|None|NaT)\s*(</td>)")
+PUBLICATION_ONLY = "% publication-only"
+OTHER_DATA_ONLY = "% other-data-only"
+ONLY_MARKERS = (PUBLICATION_ONLY, OTHER_DATA_ONLY)
 DASH_NOTE = '<p class="ruxbook-dash-note"><small>— : not available or not applicable.</small></p>'
 
 
@@ -91,7 +97,7 @@ def _prune_markdown(cells: list, publication: bool, glued: dict) -> list:
     """Drop comparison sections (unless ``publication``) and blocks quoting values not computed."""
     import nbformat
 
-    out, skip_level = [], None
+    out, skip_level, pending = [], None, None
     for cell in cells:
         if cell.cell_type != "markdown":
             if skip_level is None:
@@ -99,12 +105,19 @@ def _prune_markdown(cells: list, publication: bool, glued: dict) -> list:
             continue
         kept = []
         for block in _blocks(cell.source):
+            first, _, rest = block.partition("\n")
+            if first.strip() in ONLY_MARKERS:
+                pending, block = first.strip(), rest
+                if not block.strip():
+                    continue
             head = _heading(block)
             if head and skip_level is not None and head[0] <= skip_level:
                 skip_level = None
-            if head and not publication and head[1].lower() == "compare with the publication":
+            drop = pending is not None and (pending == PUBLICATION_ONLY) != publication
+            pending = None
+            if head and (drop or (not publication and head[1].lower() == "compare with the publication")):
                 skip_level = head[0]
-            if skip_level is not None:
+            if skip_level is not None or drop:
                 continue
             names = _GLUE.findall(block)
             if any(name not in glued or _missing(glued[name]) for name in names):

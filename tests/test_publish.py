@@ -66,3 +66,45 @@ def test_the_papers_data_keep_their_comparison(tmp_path):
     text = "\n".join(c.source for c in nbformat.read(str(path), as_version=4).cells)
     assert "## Compare with the publication" in text and "### Detail" in text
     assert "Alive at day 28: {glue:text}`alive:.0f`." in text
+
+
+MARKED = """# Page
+
+% publication-only
+## About the reconstruction
+
+Solved to match the paper.
+
+### Its detail
+
+Still about it.
+
+## Shared
+
+% publication-only
+On the paper's data the match is by construction.
+
+% other-data-only
+These are the folder's own records.
+
+Both see this.
+"""
+
+
+def _marked(tmp_path, publication):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell(MARKED), nbformat.v4.new_code_cell("x = 1")]
+    path = tmp_path / "marked.ipynb"
+    nbformat.write(nb, str(path))
+    publish(path, publication=publication, params={}, folder="data", glued={})
+    return "\n".join(c.source for c in nbformat.read(str(path), as_version=4).cells)
+
+
+def test_publication_only_sections_and_blocks_are_kept_on_the_papers_data_only(tmp_path):
+    other = _marked(tmp_path, publication=False)
+    assert "About the reconstruction" not in other and "Its detail" not in other and "Solved" not in other
+    assert "by construction" not in other
+    assert "own records" in other and "Both see this." in other and "## Shared" in other
+    paper = _marked(tmp_path, publication=True)
+    assert "## About the reconstruction" in paper and "Still about it." in paper and "by construction" in paper
+    assert "own records" not in paper and "Both see this." in paper
