@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 
 import pandas as pd
-from IPython.display import Markdown, display
+from IPython.display import HTML, Markdown, display
 
 from . import pages
 from .audit import BY_CONSTRUCTION
@@ -141,9 +141,27 @@ def compare_with_paper(study: Study, page_label: str, values: Mapping[str, objec
     glue(f"{page_label}-claims-checked", int(checkable.sum()))
     glue(f"{page_label}-claims-matched", matched)
     table["match"] = [_match_text(r, study.publication) for r in table.itertuples()]
-    display(_comparison_gt(table, rows["decimals"].tolist()))
     display(Markdown(_comparison_sentence(int(checkable.sum()), matched, study.publication)))
+    display(HTML(folded(_comparison_gt(table, rows["decimals"].tolist()).as_raw_html(), len(table),
+                        "published numbers beside the values computed from this study folder")))
     return table
+
+
+FOLD_ROWS = 8
+"""Tables longer than this many rows are shown folded (a click opens them)."""
+
+
+def folded(html: str, n_rows: int, what: str) -> str:
+    """``html`` inside a ``<details>`` element when the table has more than :data:`FOLD_ROWS` rows.
+
+    >>> folded("<table/>", 3, "rows")
+    '<table/>'
+    >>> folded("<table/>", 20, "rows")
+    '<details class="ruxbook-fold"><summary>Show the 20 rows</summary>\n<table/>\n</details>'
+    """
+    if n_rows <= FOLD_ROWS:
+        return html
+    return f'<details class="ruxbook-fold"><summary>Show the {n_rows} {what}</summary>\n{html}\n</details>'
 
 
 def _match_text(row, publication: bool) -> str:

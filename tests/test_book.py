@@ -43,3 +43,12 @@ def test_comparison_shows_unrounded_values_beside_inequalities_and_words():
     assert computed_text(0.8125, 2, "0.81") == "0.81"
     assert computed_text(None, 2, "0.81") == "—"
     assert computed_text(float("nan"), 2, "0.81") == "—"
+
+
+def test_long_tables_are_folded_short_ones_are_not():
+    from ruxlib.book import FOLD_ROWS, folded
+
+    assert folded("<table></table>", FOLD_ROWS, "rows") == "<table></table>"
+    long = folded("<table></table>", FOLD_ROWS + 1, "published numbers")
+    assert long.startswith('<details class="ruxbook-fold"><summary>Show the 9 published numbers</summary>')
+    assert long.endswith("</details>")
