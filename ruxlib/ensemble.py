@@ -227,6 +227,11 @@ BOUNDS: dict[str, tuple[Callable[[Study], float], Callable[[], tuple[float, floa
 }
 """Quantity -> (value on a study, proven (min, max), scope of the proof)."""
 
+BOUND_NUMBERS: dict[str, tuple[str, ...]] = {
+    f"P/F values above {PF_LIMIT}": ("baseline/baseline-pf-n-above", "eligibility/eligibility-pf-over"),
+}
+"""Quantity of :data:`BOUNDS` -> the glued numbers ("page/name") that equal it on every dataset."""
+
 
 # --------------------------------------------------------------------------- members
 
@@ -394,6 +399,11 @@ def summarise(shipped: dict, shipped_study: Study, ensemble: list[Member], rules
         sampled = [m.free[q] for m in ensemble]
         bounds.append({"quantity": q, "shipped": of_study(shipped_study),
                        "sampled": [min(sampled), max(sampled)], "proven": list(proven[q]), "scope": scope})
+    by_key = {f"{r['page']}/{r['name']}": r for r in numbers}
+    for q, names in BOUND_NUMBERS.items():
+        for n in names:
+            if n in by_key and by_key[n]["class"] == "bounded":
+                by_key[n].update(proven=list(proven[q]), range="proven")
     diversity = {q: len({m.free[q] for m in ensemble}) for q in ensemble[0].free}
     return {"solutions": len(ensemble), "numbers": numbers, "bounds": bounds, "diversity": diversity}
 
@@ -409,7 +419,8 @@ def run(solutions: int, out: Path, seed: int = 2021, jobs: int | None = None, sc
         K, the number of distinct consistent datasets.
     out : Path
         The JSON file written: ``{"solutions", "seed", "numbers": [{page, name, shipped,
-        min, median, max, range: "sampled", class, assumptions, distinct[, counts]}], "bounds":
+        min, median, max, range: "sampled" or "proven", class, assumptions, distinct[, counts][,
+        proven: [min, max]]}], "bounds":
         [{quantity, shipped, sampled: [min, max], proven: [min, max], scope}],
         "diversity": {free quantity: number of distinct values}}``.
     seed : int

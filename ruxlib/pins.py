@@ -110,6 +110,8 @@ def marker(row: dict, spec: str = "", target: str | None = None) -> str:
     ' (consistent datasets: 1–5)'
     >>> marker({"class": "assumed", "assumptions": ["A-VENT", "A-D28"]})
     ' (assumes A-VENT, A-D28)'
+    >>> marker({"class": "bounded", "min": 2, "max": 4, "proven": [1, 6]}, ".0f")
+    ' (consistent datasets: 1–6, proven)'
     >>> marker({"class": "bounded", "min": 0.031, "max": 0.034}, ".2f")
     ''
     >>> marker({"class": "bounded", "min": -130.24, "max": -130.04}, ".1f")
@@ -120,6 +122,9 @@ def marker(row: dict, spec: str = "", target: str | None = None) -> str:
         return f" (assumes {', '.join(ids)})"
     if row["class"] != "bounded":
         return ""
+    if row.get("proven"):
+        lo, hi = (_fmt(v, spec) for v in row["proven"])
+        return f" (consistent datasets: {lo}–{hi}, proven)"
     if row.get("min") is None:
         return " (varies over consistent datasets)"
     lo, hi = (_fmt(v, spec) for v in span(row))

@@ -120,3 +120,16 @@ def test_bounds_text_names_each_quantity():
                        "proven min": 1, "proven max": 6, "scope of the proof": "Table 1"}])
     assert bounds_text(t) == ("- **P/F values above 200**: 5 in the shipped data; sampled 2 to 4; proven 1 to 6 "
                               "(scope: Table 1).")
+
+
+def test_numbers_equal_to_a_bounded_quantity_carry_its_proven_range(monkeypatch):
+    # three members give 2, 4, 3 for a count the solver proves to lie in 1..6; shipped 5
+    rules = ensemble.load_rules()
+    q = next(iter(ensemble.BOUND_NUMBERS))
+    page, name = ensemble.BOUND_NUMBERS[q][0].split("/")
+    monkeypatch.setattr(ensemble, "BOUNDS", {q: (lambda study: 5, None, "scope")})
+    members = [ensemble.Member(i, 0, str(i), {page: {name: v}}, {q: v}) for i, v in enumerate([2, 4, 3], start=1)]
+    doc = ensemble.summarise({page: {name: 5}}, None, members, rules, {q: (1, 6)})
+    row = doc["numbers"][0]
+    assert row["class"] == "bounded" and row["proven"] == [1, 6] and row["range"] == "proven"
+    assert doc["bounds"][0]["sampled"] == [2, 4]

@@ -119,3 +119,11 @@ def test_one_assumes_marker_per_sentence():
     text = "Medians {glue:text}`m1:.1f` and {glue:text}`m2:.1f` days. P = {glue:text}`m1`; n = {glue:text}`b:.0f`."
     assert mark(text, rows) == ("Medians {glue:text}`m1:.1f` and {glue:text}`m2:.1f` (assumes A-VENT) days. "
                                 "P = {glue:text}`m1` (assumes A-VENT); n = {glue:text}`b:.0f` (consistent datasets: 1–5).")
+
+
+def test_a_number_with_a_proven_bound_shows_it():
+    # the P/F-above-200 count: sampled 2-4 but proven 1-6 (issue 11); the marker says proven
+    from ruxlib.pins import marker
+
+    assert marker({"class": "bounded", "min": 2, "max": 4, "shipped": 5, "proven": [1, 6]}, ".0f") == \
+        " (consistent datasets: 1–6, proven)"
