@@ -139,8 +139,7 @@ def free_quantities(study: Study) -> dict:
     out["time to start (VENTPRED)"] = tuple(sorted(zip(adsl["D28STAT"], adsl["VENTPRED"], strict=True)))
     out["cumulative doses"] = tuple(sorted(study.adex.groupby("USUBJID")["EXDOSE"].sum()))
     out["survival times"] = tuple(sorted(zip(study.adtte["AVAL"], study.adtte["CNSR"], strict=True)))
-    out[f"P/F values above {PF_LIMIT}"] = pf_above_limit(study)
-    out["deaths after day 28"] = deaths_after_horizon(study)
+    out.update({q: of_study(study) for q, (of_study, _, _) in BOUNDS.items()})
     return out
 
 
