@@ -21,7 +21,7 @@ from . import derive
 from .figures import SMALL, km_plot, styled
 from .io import Study
 from .stats import TestResult, smallest_exact_p, wmw
-from .survival import km_by_group, logrank
+from .survival import km_by_group, logrank, logrank_permutation, truncate
 
 __all__ = [
     "SURVIVOR",
@@ -33,6 +33,7 @@ __all__ = [
     "lnr_median",
     "lnr_wmw",
     "lnr_logrank",
+    "lnr_logrank_exact",
     "lnr_plot",
     "lnr_km_plot",
     "page_values",
@@ -161,11 +162,13 @@ def lnr_wmw(study: Study, horizon: float = 28, exact: bool | None = None) -> Tes
     return wmw(surv, non, exact=exact)
 
 
-def lnr_logrank(study: Study, paramcd: str = "OS", at_median: str = "high") -> TestResult:
+def lnr_logrank(study: Study, paramcd: str = "OS", at_median: str = "high",
+                horizon: float | None = None) -> TestResult:
     """Log-rank test of OS, LNR high (≥ median) vs low, over the whole follow-up in adtte.
 
     ``at_median="low"`` puts patients exactly at the median in the low group
-    (the wording of the paper's Methods) instead.
+    (the wording of the paper's Methods) instead. ``horizon``: censor
+    administratively at that day first (:func:`ruxlib.survival.truncate`).
 
     Returns
     -------
@@ -174,7 +177,24 @@ def lnr_logrank(study: Study, paramcd: str = "OS", at_median: str = "high") -> T
         ``pvalue``, ``table``.
     """
     groups = lnr_groups(study, at_median=at_median)
-    return logrank(study.adtte, groups["group"], paramcd=paramcd)
+    adtte = study.adtte if horizon is None else truncate(study.adtte, horizon)
+    return logrank(adtte, groups["group"], paramcd=paramcd)
+
+
+def lnr_logrank_exact(study: Study, paramcd: str = "OS", horizon: float | None = None, **kwargs) -> TestResult:
+    """Permutation log-rank test of OS by the LNR median split (:func:`ruxlib.survival.logrank_permutation`).
+
+    Exact by enumeration of every split of the group labels while there are at most
+    :data:`ruxlib.survival.PERMUTATION_LIMIT` of them, else Monte Carlo; keyword arguments
+    (``limit``, ``n_resamples``, ``seed``) go to :func:`ruxlib.survival.logrank_permutation`.
+
+    Returns
+    -------
+    ruxlib.stats.TestResult
+        ``method`` says ``"exact"`` or ``"Monte Carlo"``.
+    """
+    groups = lnr_groups(study)
+    return logrank_permutation(study.adtte, groups["group"], paramcd=paramcd, horizon=horizon, **kwargs)
 
 
 @styled

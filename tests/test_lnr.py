@@ -214,3 +214,24 @@ def test_page_executes_on_a_small_complete_folder(tmp_path, page):
     outputs = json.dumps([c.get("outputs", []) for c in cells])
     assert "Not available" not in outputs
     assert "image/png" in outputs
+
+
+# --- exact permutation and truncated log-rank on the shipped data (issue 12's published figures) ---
+
+def _shipped():
+    from pathlib import Path
+
+    return io.load_study(Path(__file__).parents[1] / "data")
+
+
+def test_exact_permutation_logrank_on_the_shipped_data_is_issue_12s_value():
+    # Issue 12: full enumeration of the C(14, 7) = 3,432 splits gives p = 0.070 (asymptotic 0.047).
+    res = lnr.lnr_logrank_exact(_shipped())
+    assert res.method == "exact"
+    assert round(res.pvalue, 2) == 0.07
+    assert round(lnr.lnr_logrank(_shipped()).pvalue, 3) == 0.047
+
+
+def test_logrank_truncated_at_day_28_on_the_shipped_data_is_issue_12s_value():
+    # Issue 12: the log-rank truncated at day 28 gives chi-square 3.52.
+    assert round(lnr.lnr_logrank(_shipped(), horizon=28).statistic, 2) == 3.52
