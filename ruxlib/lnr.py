@@ -34,6 +34,7 @@ __all__ = [
     "lnr_wmw",
     "lnr_logrank",
     "lnr_logrank_exact",
+    "lnr_cox",
     "lnr_plot",
     "lnr_km_plot",
     "page_values",
@@ -195,6 +196,32 @@ def lnr_logrank_exact(study: Study, paramcd: str = "OS", horizon: float | None =
     """
     groups = lnr_groups(study)
     return logrank_permutation(study.adtte, groups["group"], paramcd=paramcd, horizon=horizon, **kwargs)
+
+
+def lnr_cox(study: Study, paramcd: str = "OS", firth: bool = False):
+    """Cox model of OS on log baseline LNR in the analysis set (:func:`ruxlib.firth.cox_fit`).
+
+    The continuous covariate needs no cut-off. ``firth=True`` fits Firth's penalised
+    partial likelihood instead (Heinze and Schemper 2001), which stays finite when the
+    deaths (nearly) separate by LNR.
+
+    Returns
+    -------
+    ruxlib.firth.RegressionFit
+        One coefficient, ``log LNR`` (log hazard ratio per unit of natural-log LNR).
+    """
+    from .firth import cox_fit
+    from .survival import _select
+
+    groups = lnr_groups(study)
+    rows = _select(study.adtte, paramcd).set_index("USUBJID")
+    keep = groups.index.intersection(rows.index)
+    if len(keep) < 2:
+        raise ValueError("the Cox model needs at least two patients with a baseline LNR and follow-up")
+    rows = rows.loc[keep]
+    x = pd.Series(np.log(groups.loc[keep, "LNRBL"].to_numpy(float)), name="log LNR")
+    return cox_fit(rows["AVAL"].to_numpy(float), np.asarray(derive.event_indicator(rows["CNSR"]), dtype=int), x,
+                   firth=firth)
 
 
 @styled
