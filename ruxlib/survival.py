@@ -929,7 +929,7 @@ def page_values(study, horizon: float = 28, alpha: float = 0.05, conf_type: str 
 
 
 BENCHMARK_KEYS = ("devent-placebo", "historical-low", "historical-high")
-BEYOND_NAMES = ("cross-days", "fu-median", "long-horizon", "long-s", "long-lower", "long-upper", "long-risk", "long-dead",
+BEYOND_NAMES = ("cross-days", "crosses", "fu-median", "long-horizon", "long-s", "long-lower", "long-upper", "long-risk", "long-dead",
                 "long-cens", "cp-width", "n-for-width",
                 *(f"bench-{k}-{v}" for k in BENCHMARK_KEYS for v in ("pct", "day", "p", "p2")))
 
@@ -942,6 +942,8 @@ def _beyond_values(adtte: pd.DataFrame, endpoint: str, status: SurvivalStatus, c
     km = km_table(adtte, endpoint, conf_type=conf_type, alpha=alpha)
     # the days a censoring cross is drawn on the curve to the horizon (ruxlib.figures.km_plot)
     out["km-survival-cross-days"] = int(((km["n_censor"] > 0) & (km["time"] <= status.horizon)).sum())
+    # the sentence about the crosses only when the plotted range has one (None drops it)
+    out["km-survival-crosses"] = out["km-survival-cross-days"] or None
     out["km-survival-long-horizon"] = long
     if km["time"].max() >= long:  # the estimate is defined only up to the last follow-up
         at = survival_at(km, long)

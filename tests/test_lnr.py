@@ -1,6 +1,8 @@
 """LNR analysis set, day-28 status, median split, exact WMW and log-rank."""
 
 
+import math
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -235,3 +237,36 @@ def test_exact_permutation_logrank_on_the_shipped_data_is_issue_12s_value():
 def test_logrank_truncated_at_day_28_on_the_shipped_data_is_issue_12s_value():
     # Issue 12: the log-rank truncated at day 28 gives chi-square 3.52.
     assert round(lnr.lnr_logrank(_shipped(), horizon=28).statistic, 2) == 3.52
+
+
+def test_ties_sentence_is_computed_from_the_data(study):
+    # Toy folder: C and D sit exactly on the median 0.05 (see ADSL above).
+    values = lnr.page_values(study)
+    assert values["lnr-ties-text"].startswith("here 2 patients sit exactly at the median")
+    # Shipped data: no LNR equals the median 0.07 (issue 12: the old sentence was false).
+    shipped = lnr.page_values(_shipped())
+    assert shipped["lnr-n-at-median"] == 0
+    assert shipped["lnr-ties-text"].startswith("here no patient sits exactly at the median")
+    assert shipped["lnr-logrank-chisq"] == shipped["lnr-logrank-chisq-alt"]
+    from pathlib import Path
+
+    page = (Path(__file__).parents[1] / "book" / "lnr.md").read_text(encoding="utf-8")
+    assert "as shown above, the choice can change the test statistic" not in page
+    assert "{glue:text}`lnr-ties-text`" in page
+
+
+def test_page_says_exact_only_when_the_exact_method_ran(study):
+    values = lnr.page_values(study)
+    assert values["lnr-wmw-method"] == "exact" and values["lnr-perm-method"] == "exact"
+    assert values["lnr-perm-resamples"] is None  # the Monte Carlo sentence is dropped
+    assert lnr.count_text(3432) == "3,432"
+    assert lnr.count_text(math.comb(60, 30)) == "about 1.2 × 10^17"
+
+
+def test_beyond_values_on_the_shipped_data():
+    v = lnr.page_values(_shipped())
+    assert v["lnr-perm-splits"] == "3,432"  # C(14, 7)
+    assert round(v["lnr-perm-p"], 2) == 0.07
+    assert round(v["lnr-trunc-chisq"], 2) == 3.52
+    assert v["lnr-n-deaths-after"] == 1  # RUX-12, day 65
+    assert v["lnr-cox-wald-p"] > 0.05 and v["lnr-cox-lr-p"] < 0.001

@@ -523,11 +523,30 @@ def test_the_crosses_sentence_counts_the_crosses(tmp_path):
     # Censored on days 5 and 10 (twice): two days with a cross up to day 28; day 40 is past it.
     study = io.load_study(write_study(tmp_path / "c", [3, 5, 10, 10, 40], [1, 0, 0, 0, 0]))
     assert survival.page_values(study)["km-survival-cross-days"] == 2
+    assert survival.page_values(study)["km-survival-crosses"] == 2
+    # Shipped data: no censoring before day 37 (issue 12), so no cross to day 28 and no sentence.
     shipped = survival.page_values(io.load_study(Path(__file__).parents[1] / "data"))
     assert shipped["km-survival-cross-days"] == 0
+    assert shipped["km-survival-crosses"] is None
     page = (Path(__file__).parents[1] / "book" / "survival.md").read_text(encoding="utf-8")
     assert "the crosses mark censored patients" not in page
-    assert "{glue:text}`km-survival-cross-days:.0f`" in page
+    # every paragraph that speaks of the crosses quotes the value that is None without one,
+    # so the build (ruxlib.publish drops blocks quoting None) leaves it out
+    paragraphs = [b for b in page.split("\n\n") if "cross (+)" in b.lower() or "crosses" in b]
+    assert paragraphs
+    assert all("{glue:text}`km-survival-crosses:.0f`" in b for b in paragraphs)
+
+
+def test_the_crosses_paragraph_is_dropped_without_censoring_in_range():
+    import nbformat
+
+    from ruxlib import publish
+
+    cell = nbformat.v4.new_markdown_cell("Intro.\n\nA cross (+) ... {glue:text}`km-survival-crosses:.0f` of them.")
+    kept = publish._prune_markdown([cell], True, {"km-survival-crosses": None})
+    assert kept[0].source == "Intro."
+    kept = publish._prune_markdown([cell], True, {"km-survival-crosses": 2})
+    assert "cross (+)" in kept[0].source
 
 
 def test_beyond_the_paper_values_on_the_shipped_folder_by_hand():
