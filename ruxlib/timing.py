@@ -281,15 +281,20 @@ def page_values(study: Study, horizon: float = 28) -> dict[str, object]:
         ``time-to-start-*`` names → values, ``None`` when :func:`time_to_start` cannot run
         (a column missing, a group empty). ``hl*``: the Hodges-Lehmann shift (poor minus good
         outcome) with its exact 95 % interval (:func:`ruxlib.stats.hodges_lehmann`; a bound the
-        samples cannot give is ``None``) and the level in %.
+        samples cannot give is ``None``) and the level in %. ``sens-*``: the grouping
+        sensitivity (:func:`grouping_sensitivity`): the p with every patient of neither group
+        counted as a good outcome, the number of single moves and of those that cross 0.05, the
+        largest p and its move. ``firth-*``: :func:`outcome_regression` (odds ratio per day,
+        penalised likelihood-ratio p, patients, poor outcomes).
     """
-    out: dict[str, object] = {"horizon.day": horizon}
+    out: dict[str, object] = {"horizon.day": horizon, "time-to-start-horizon": horizon}
     names = ("n-poor", "n-good", "n-other", "median-poor", "median-good", "mean-poor", "mean-good",
              "diff-median", "diff-mean", "p-normal", "p-exact", "p-compare", "hl", "hl-lower", "hl-upper", "hl-level")
     try:
         result = time_to_start(study)
     except ValueError:
-        return out | {f"time-to-start-{name}": None for name in names}
+        return out | {f"time-to-start-{name}": None for name in names} | _sensitivity_values(None, None) \
+            | _regression_values(study)
     s = result.summary
     pn, pe = float(result.normal.pvalue), float(result.exact.pvalue)
     side = ("on opposite sides of 0.05, so whether this comparison is 'significant' depends on "
@@ -303,12 +308,12 @@ def page_values(study: Study, horizon: float = 28) -> dict[str, object]:
     return out | _sensitivity_values(study, pn) | _regression_values(study)
 
 
-def _sensitivity_values(study: Study, p_normal: float) -> dict[str, object]:
+def _sensitivity_values(study: Study | None, p_normal: float | None) -> dict[str, object]:
     """Single-patient reclassifications: p with the patients in neither group counted as good, the extremes."""
     keys = ("sens-n-neither", "sens-p-neither-good", "sens-n-moves", "sens-n-cross", "sens-p-max", "sens-who-max",
             "sens-from-max", "sens-to-max")
     out: dict[str, object] = {f"time-to-start-{k}": None for k in keys}
-    table = grouping_sensitivity(study)
+    table = grouping_sensitivity(study) if study is not None else pd.DataFrame()
     if table.empty:
         return out
     neither = table[table["from"].eq("neither")]
