@@ -342,7 +342,7 @@ def page_values(study: Study, horizon: float = 28) -> dict[str, object]:
 BEYOND_NAMES = ("lnr-perm-limit", "lnr-perm-p", "lnr-perm-method", "lnr-perm-splits", "lnr-perm-resamples", "lnr-perm-seed",
                 "lnr-trunc-chisq", "lnr-trunc-p", "lnr-trunc-perm-p", "lnr-n-deaths-after",
                 "lnr-cox-beta", "lnr-cox-se", "lnr-cox-wald-p", "lnr-cox-lr-chisq", "lnr-cox-lr-p", "lnr-cox-ratio",
-                "lnr-firth-beta", "lnr-firth-se", "lnr-firth-wald-p", "lnr-firth-lr-p", "lnr-firth-hr-half")
+                "lnr-firth-beta", "lnr-firth-se", "lnr-firth-wald-p", "lnr-firth-lr-p", "lnr-firth-hr-half", "lnr-wald-fails")
 
 
 def count_text(n: int) -> str:
@@ -387,6 +387,9 @@ def _beyond_values(study: Study, horizon: float, known: dict) -> dict[str, objec
         out.update({"lnr-cox-beta": float(cox.coef[0]), "lnr-cox-se": float(cox.se[0]),
                     "lnr-cox-wald-p": float(cox.wald_p[0]), "lnr-cox-lr-chisq": cox.lr.statistic,
                     "lnr-cox-lr-p": cox.lr.pvalue, "lnr-cox-ratio": abs(float(cox.coef[0] / cox.se[0]))})
+        # the teaching note's "here they disagree" only when Wald and likelihood ratio fall on opposite sides of 0.05
+        disagree = (cox.wald_p[0] >= 0.05) and (cox.lr.pvalue < 0.05)
+        out["lnr-wald-fails"] = "Here the two tests disagree, the mark of near separation" if disagree else None
     if np.isfinite(firth.se[0]) and firth.se[0] > 0:
         out.update({"lnr-firth-beta": float(firth.coef[0]), "lnr-firth-se": float(firth.se[0]),
                     "lnr-firth-wald-p": float(firth.wald_p[0]), "lnr-firth-lr-p": firth.lr.pvalue,

@@ -311,7 +311,7 @@ def page_values(study: Study, horizon: float = 28) -> dict[str, object]:
 def _sensitivity_values(study: Study | None, p_normal: float | None) -> dict[str, object]:
     """Single-patient reclassifications: p with the patients in neither group counted as good, the extremes."""
     keys = ("sens-n-neither", "sens-p-neither-good", "sens-n-moves", "sens-n-cross", "sens-p-max", "sens-who-max",
-            "sens-from-max", "sens-to-max")
+            "sens-from-max", "sens-to-max", "sens-verdict")
     out: dict[str, object] = {f"time-to-start-{k}": None for k in keys}
     table = grouping_sensitivity(study) if study is not None else pd.DataFrame()
     if table.empty:
@@ -326,6 +326,10 @@ def _sensitivity_values(study: Study | None, p_normal: float | None) -> dict[str
         "time-to-start-sens-from-max": "neither group" if top["from"] == "neither" else f"the group '{top['from']}'",
         "time-to-start-sens-to-max": f"'{top['to']}'",
     }
+    n_cross = out["time-to-start-sens-n-cross"]
+    out["time-to-start-sens-verdict"] = (
+        "A finding that one patient's status can undo is a hypothesis for a larger study, not a result"
+        if n_cross else "No single reclassification takes the p value across 0.05")
     if len(neither):
         # every patient in neither group counted as a good outcome at once
         sub = ventpred_groups(study)
@@ -341,15 +345,29 @@ def _regression_values(study: Study) -> dict[str, object]:
     """Firth logistic regression of a poor outcome on VENTPRED: OR per day, penalised LR p, counts."""
     from .firth import lr_test
 
-    keys = ("firth-or", "firth-p", "firth-n", "firth-n-poor")
+    keys = ("firth-or", "firth-p", "firth-n", "firth-n-poor", "firth-compare")
     try:
         fit = outcome_regression(study)
     except ValueError:
         return {f"time-to-start-{k}": None for k in keys}
     n = int(fit.lr.n)
     n_poor = int(fit._data[1].sum())
-    return {"time-to-start-firth-or": float(np.exp(fit.coef[1])), "time-to-start-firth-p": lr_test(fit, 1).pvalue,
-            "time-to-start-firth-n": n, "time-to-start-firth-n-poor": n_poor}
+    p = lr_test(fit, 1).pvalue
+    try:
+        p_groups = time_to_start(study).normal.pvalue
+    except ValueError:
+        p_groups = None
+    if p_groups is None:
+        compare = None
+    elif (p < 0.05) == (p_groups < 0.05):
+        compare = "on the same side of 0.05 as the two-group comparison"
+    elif p >= 0.05:
+        compare = ("not below 0.05, unlike the two-group comparison: used this way round, the data say "
+                   "less than that comparison suggests")
+    else:
+        compare = "below 0.05, unlike the two-group comparison"
+    return {"time-to-start-firth-or": float(np.exp(fit.coef[1])), "time-to-start-firth-p": p,
+            "time-to-start-firth-n": n, "time-to-start-firth-n-poor": n_poor, "time-to-start-firth-compare": compare}
 
 
 def _shift_values(result: TimeToStart) -> tuple:

@@ -270,3 +270,11 @@ def test_beyond_values_on_the_shipped_data():
     assert round(v["lnr-trunc-chisq"], 2) == 3.52
     assert v["lnr-n-deaths-after"] == 1  # RUX-12, day 65
     assert v["lnr-cox-wald-p"] > 0.05 and v["lnr-cox-lr-p"] < 0.001
+
+
+def test_wald_teaching_sentence_only_when_wald_and_lr_disagree(study):
+    shipped = lnr.page_values(_shipped())
+    assert shipped["lnr-wald-fails"] is not None  # Wald p 0.16, LR p < 0.001 (issue 12)
+    toy = lnr.page_values(study)
+    disagree = toy["lnr-cox-wald-p"] is not None and toy["lnr-cox-wald-p"] >= 0.05 > toy["lnr-cox-lr-p"]
+    assert (toy["lnr-wald-fails"] is not None) == disagree

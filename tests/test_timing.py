@@ -156,3 +156,24 @@ def test_grouping_sensitivity_on_the_shipped_data_is_issue_12s_value():
     table = timing.grouping_sensitivity(shipped)
     row = table[(table["USUBJID"] == "RUX-13") & (table["to"] == timing.GOOD)]
     assert round(float(row["p_normal"].iloc[0]), 3) == 0.089
+
+
+def test_verdict_sentences_follow_the_numbers(study):
+    # Toy folder: poor 3, 2, 1.5 vs good 1, .5, .5 (normal-approximation p about 0.05).
+    values = timing.page_values(study)
+    n_cross = values["time-to-start-sens-n-cross"]
+    verdict = values["time-to-start-sens-verdict"]
+    assert verdict.startswith("A finding that one patient") == bool(n_cross)
+    compare = values["time-to-start-firth-compare"]
+    firth_low, groups_low = values["time-to-start-firth-p"] < 0.05, values["time-to-start-p-normal"] < 0.05
+    assert compare.startswith("on the same side") == (firth_low == groups_low)
+
+
+def test_verdicts_on_the_shipped_data():
+    # Shipped data: the two-group p is 0.027; Firth's logistic p is not below 0.05 and
+    # 11 of 17 single moves cross 0.05 (see the sensitivity table on the page).
+    from pathlib import Path
+
+    values = timing.page_values(io.load_study(Path(__file__).parents[1] / "data"))
+    assert values["time-to-start-firth-compare"].startswith("not below 0.05")
+    assert values["time-to-start-sens-n-cross"] == 11 and values["time-to-start-sens-n-moves"] == 17
