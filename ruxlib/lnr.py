@@ -342,7 +342,7 @@ def page_values(study: Study, horizon: float = 28) -> dict[str, object]:
 BEYOND_NAMES = ("lnr-perm-limit", "lnr-perm-p", "lnr-perm-method", "lnr-perm-splits", "lnr-perm-resamples", "lnr-perm-seed",
                 "lnr-trunc-chisq", "lnr-trunc-p", "lnr-trunc-perm-p", "lnr-n-deaths-after",
                 "lnr-cox-beta", "lnr-cox-se", "lnr-cox-wald-p", "lnr-cox-lr-chisq", "lnr-cox-lr-p", "lnr-cox-ratio",
-                "lnr-firth-beta", "lnr-firth-se", "lnr-firth-wald-p", "lnr-firth-lr-p", "lnr-firth-hr-half", "lnr-wald-fails")
+                "lnr-firth-beta", "lnr-firth-se", "lnr-firth-wald-p", "lnr-firth-lr-p", "lnr-firth-hr-half", "lnr-wald-fails", "lnr-direction")
 
 
 def count_text(n: int) -> str:
@@ -366,6 +366,13 @@ def _beyond_values(study: Study, horizon: float, known: dict) -> dict[str, objec
     os_rows = study.adtte[study.adtte["PARAMCD"].eq("OS") & study.adtte["USUBJID"].isin(groups.index)]
     late = os_rows["CNSR"].eq(0) & (os_rows["AVAL"].astype(float) > horizon)
     out["lnr-n-deaths-after"] = int(late.sum())
+    surv = groups.loc[groups["status"].eq(SURVIVOR), "LNRBL"]
+    non = groups.loc[groups["status"].eq(NON_SURVIVOR), "LNRBL"]
+    if len(surv) and len(non):
+        m_non, m_surv = float(non.median()), float(surv.median())
+        out["lnr-direction"] = ("a lower median baseline LNR than" if m_non < m_surv else
+                                "a higher median baseline LNR than" if m_non > m_surv else
+                                "the same median baseline LNR as")
     if known.get("lnr-logrank-p") is not None:
         perm = lnr_logrank_exact(study)
         n, k = len(groups), int(groups["group"].eq("high").sum())

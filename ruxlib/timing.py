@@ -293,6 +293,7 @@ def page_values(study: Study, horizon: float = 28) -> dict[str, object]:
     try:
         result = time_to_start(study)
     except ValueError:
+        out |= {"time-to-start-hl-abs": None, "time-to-start-hl-direction": None}
         return out | {f"time-to-start-{name}": None for name in names} | _sensitivity_values(None, None) \
             | _regression_values(study)
     s = result.summary
@@ -305,6 +306,10 @@ def page_values(study: Study, horizon: float = 28) -> dict[str, object]:
               f"the exact p is {'larger' if pe > pn else 'smaller'} than the approximation, {side}",
               *_shift_values(result))
     out |= {f"time-to-start-{name}": value for name, value in zip(names, values, strict=True)}
+    hl = out["time-to-start-hl"]
+    out["time-to-start-hl-abs"] = abs(hl) if hl is not None else None
+    out["time-to-start-hl-direction"] = None if hl is None else ("longer" if hl > 0 else "shorter" if hl < 0
+                                                                 else "longer or shorter (no shift)")
     return out | _sensitivity_values(study, pn) | _regression_values(study)
 
 

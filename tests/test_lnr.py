@@ -278,3 +278,10 @@ def test_wald_teaching_sentence_only_when_wald_and_lr_disagree(study):
     toy = lnr.page_values(study)
     disagree = toy["lnr-cox-wald-p"] is not None and toy["lnr-cox-wald-p"] >= 0.05 > toy["lnr-cox-lr-p"]
     assert (toy["lnr-wald-fails"] is not None) == disagree
+
+
+def test_direction_of_the_key_result_is_computed(study):
+    # Shipped: non-survivors 0.035, 0.036, 0.039 against survivors from 0.048 up.
+    assert lnr.page_values(_shipped())["lnr-direction"] == "a lower median baseline LNR than"
+    # Toy: non-survivors A (0.02), B (0.04); survivors I 0.01, C 0.05, D 0.05, E 0.10, F 0.20 (median 0.05).
+    assert lnr.page_values(study)["lnr-direction"] == "a lower median baseline LNR than"

@@ -177,3 +177,11 @@ def test_verdicts_on_the_shipped_data():
     values = timing.page_values(io.load_study(Path(__file__).parents[1] / "data"))
     assert values["time-to-start-firth-compare"].startswith("not below 0.05")
     assert values["time-to-start-sens-n-cross"] == 11 and values["time-to-start-sens-n-moves"] == 17
+
+
+def test_shift_direction_words(study):
+    # Toy: poor 3, 2, 1.5 against good 1, .5, .5: every difference is positive, the shift is "longer".
+    values = timing.page_values(study)
+    assert values["time-to-start-hl"] > 0
+    assert values["time-to-start-hl-direction"] == "longer"
+    assert values["time-to-start-hl-abs"] == values["time-to-start-hl"]
