@@ -21,7 +21,7 @@ from . import derive
 from .figures import SMALL, km_plot, styled
 from .io import Study
 from .stats import TestResult, smallest_exact_p, wmw
-from .survival import km_by_group, logrank
+from .survival import km_by_group, logrank, logrank_permutation, truncate
 
 __all__ = [
     "SURVIVOR",
@@ -33,6 +33,8 @@ __all__ = [
     "lnr_median",
     "lnr_wmw",
     "lnr_logrank",
+    "lnr_logrank_exact",
+    "lnr_cox",
     "lnr_plot",
     "lnr_km_plot",
     "page_values",
@@ -161,11 +163,13 @@ def lnr_wmw(study: Study, horizon: float = 28, exact: bool | None = None) -> Tes
     return wmw(surv, non, exact=exact)
 
 
-def lnr_logrank(study: Study, paramcd: str = "OS", at_median: str = "high") -> TestResult:
+def lnr_logrank(study: Study, paramcd: str = "OS", at_median: str = "high",
+                horizon: float | None = None) -> TestResult:
     """Log-rank test of OS, LNR high (≥ median) vs low, over the whole follow-up in adtte.
 
     ``at_median="low"`` puts patients exactly at the median in the low group
-    (the wording of the paper's Methods) instead.
+    (the wording of the paper's Methods) instead. ``horizon``: censor
+    administratively at that day first (:func:`ruxlib.survival.truncate`).
 
     Returns
     -------
@@ -174,7 +178,51 @@ def lnr_logrank(study: Study, paramcd: str = "OS", at_median: str = "high") -> T
         ``pvalue``, ``table``.
     """
     groups = lnr_groups(study, at_median=at_median)
-    return logrank(study.adtte, groups["group"], paramcd=paramcd)
+    adtte = study.adtte if horizon is None else truncate(study.adtte, horizon)
+    return logrank(adtte, groups["group"], paramcd=paramcd)
+
+
+def lnr_logrank_exact(study: Study, paramcd: str = "OS", horizon: float | None = None, **kwargs) -> TestResult:
+    """Permutation log-rank test of OS by the LNR median split (:func:`ruxlib.survival.logrank_permutation`).
+
+    Exact by enumeration of every split of the group labels while there are at most
+    :data:`ruxlib.survival.PERMUTATION_LIMIT` of them, else Monte Carlo; keyword arguments
+    (``limit``, ``n_resamples``, ``seed``) go to :func:`ruxlib.survival.logrank_permutation`.
+
+    Returns
+    -------
+    ruxlib.stats.TestResult
+        ``method`` says ``"exact"`` or ``"Monte Carlo"``.
+    """
+    groups = lnr_groups(study)
+    return logrank_permutation(study.adtte, groups["group"], paramcd=paramcd, horizon=horizon, **kwargs)
+
+
+def lnr_cox(study: Study, paramcd: str = "OS", firth: bool = False, **kwargs):
+    """Cox model of OS on log baseline LNR in the analysis set (:func:`ruxlib.firth.cox_fit`).
+
+    The continuous covariate needs no cut-off. ``firth=True`` fits Firth's penalised
+    partial likelihood instead (Heinze and Schemper 2001), which stays finite when the
+    deaths (nearly) separate by LNR. Other keyword arguments (``max_iter``, ``tol``) go to
+    :func:`ruxlib.firth.cox_fit`.
+
+    Returns
+    -------
+    ruxlib.firth.RegressionFit
+        One coefficient, ``log LNR`` (log hazard ratio per unit of natural-log LNR).
+    """
+    from .firth import cox_fit
+    from .survival import _select
+
+    groups = lnr_groups(study)
+    rows = _select(study.adtte, paramcd).set_index("USUBJID")
+    keep = groups.index.intersection(rows.index)
+    if len(keep) < 2:
+        raise ValueError("the Cox model needs at least two patients with a baseline LNR and follow-up")
+    rows = rows.loc[keep]
+    x = pd.Series(np.log(groups.loc[keep, "LNRBL"].to_numpy(float)), name="log LNR")
+    return cox_fit(rows["AVAL"].to_numpy(float), np.asarray(derive.event_indicator(rows["CNSR"]), dtype=int), x,
+                   firth=firth, **kwargs)
 
 
 @styled
@@ -182,8 +230,8 @@ def lnr_plot(study: Study, horizon: float = 28, seed: int = 0, ax=None):
     """Baseline LNR of survivors and non-survivors at the horizon (the paper's Fig. 4).
 
     Points per patient on a log-scale y axis, the median of each group as a
-    bar, the median of the analysis set as a dashed line, and the exact WMW
-    p value in the title.
+    bar, the median of the analysis set as a dashed line, and the WMW p value
+    in the title (exact while feasible; the title says which).
 
     Returns
     -------
@@ -219,7 +267,8 @@ def lnr_plot(study: Study, horizon: float = 28, seed: int = 0, ax=None):
     ax.set_ylabel("Lymphocyte/neutrophil ratio at baseline (log scale)")
     try:
         res = lnr_wmw(study, horizon)
-        ax.set_title(f"Exact Wilcoxon-Mann-Whitney p = {res.pvalue:.4f}")
+        kind = "Exact" if res.method == "exact" else "Approximate"
+        ax.set_title(f"{kind} Wilcoxon-Mann-Whitney p = {res.pvalue:.4f}")
     except ValueError:
         pass
     for side in ("top", "right"):
@@ -279,12 +328,79 @@ def page_values(study: Study, horizon: float = 28) -> dict[str, object]:
     }
     names = ["lnr-median", "lnr-n-surv", "lnr-n-nonsurv", "lnr-nonsurv-low", "lnr-n-at-median", "lnr-n-high",
              "lnr-n-low", "nonsurv.all_low", "lnr-wmw-p", "lnr-min-p", "lnr-min-p-num", "lnr-n-splits",
-             "lnr-logrank-chisq", "lnr-logrank-df", "lnr-logrank-p", "lnr-logrank-chisq-alt", "lnr-logrank-p-alt"]
+             "lnr-logrank-chisq", "lnr-logrank-df", "lnr-logrank-p", "lnr-logrank-chisq-alt", "lnr-logrank-p-alt",
+             "lnr-n-splits-text", "lnr-wmw-method", "lnr-ties-text", *BEYOND_NAMES]
     out.update(dict.fromkeys(names))
     if study.adtte is None or out["lnr-n-evaluable"] < 2:
         return out
     out.update(_split_values(study, horizon))
     out.update(_test_values(study, horizon, out["lnr-n-surv"], out["lnr-n-nonsurv"]))
+    out.update(_beyond_values(study, horizon, out))
+    return out
+
+
+BEYOND_NAMES = ("lnr-perm-limit", "lnr-perm-p", "lnr-perm-method", "lnr-perm-splits", "lnr-perm-resamples", "lnr-perm-seed",
+                "lnr-trunc-chisq", "lnr-trunc-p", "lnr-trunc-perm-p", "lnr-n-deaths-after",
+                "lnr-cox-beta", "lnr-cox-se", "lnr-cox-wald-p", "lnr-cox-lr-chisq", "lnr-cox-lr-p", "lnr-cox-ratio",
+                "lnr-firth-beta", "lnr-firth-se", "lnr-firth-wald-p", "lnr-firth-lr-p", "lnr-firth-hr-half", "lnr-wald-fails", "lnr-direction")
+
+
+def count_text(n: int) -> str:
+    """A count for prose: ``"3,432"``, or ``"about 1.2 × 10^15"`` from ten million on (never a glued wall of digits).
+
+    >>> count_text(3432), count_text(2 * 10**15)
+    ('3,432', 'about 2.0 × 10^15')
+    """
+    if n < 10_000_000:
+        return f"{n:,}"
+    exp = len(str(n)) - 1
+    return f"about {n / 10**exp:.1f} × 10^{exp}"
+
+
+def _beyond_values(study: Study, horizon: float, known: dict) -> dict[str, object]:
+    """Permutation and truncated log-rank tests, ordinary and Firth Cox on log LNR (None when impossible)."""
+    from .survival import PERMUTATION_LIMIT, PERMUTATION_RESAMPLES
+
+    out: dict[str, object] = {"lnr-perm-limit": f"{PERMUTATION_LIMIT:,}"}
+    groups = lnr_groups(study, horizon)
+    os_rows = study.adtte[study.adtte["PARAMCD"].eq("OS") & study.adtte["USUBJID"].isin(groups.index)]
+    late = os_rows["CNSR"].eq(0) & (os_rows["AVAL"].astype(float) > horizon)
+    out["lnr-n-deaths-after"] = int(late.sum())
+    surv = groups.loc[groups["status"].eq(SURVIVOR), "LNRBL"]
+    non = groups.loc[groups["status"].eq(NON_SURVIVOR), "LNRBL"]
+    if len(surv) and len(non):
+        m_non, m_surv = float(non.median()), float(surv.median())
+        out["lnr-direction"] = ("a lower median baseline LNR than" if m_non < m_surv else
+                                "a higher median baseline LNR than" if m_non > m_surv else
+                                "the same median baseline LNR as")
+    if known.get("lnr-logrank-p") is not None:
+        perm = lnr_logrank_exact(study)
+        n, k = len(groups), int(groups["group"].eq("high").sum())
+        out.update({"lnr-perm-p": perm.pvalue, "lnr-perm-method": perm.method,
+                    "lnr-perm-splits": count_text(math.comb(n, k))})
+        if perm.method != "exact":
+            out.update({"lnr-perm-resamples": f"{PERMUTATION_RESAMPLES:,}", "lnr-perm-seed": 0})
+        try:
+            trunc = lnr_logrank(study, horizon=horizon)
+            out.update({"lnr-trunc-chisq": trunc.statistic, "lnr-trunc-p": trunc.pvalue,
+                        "lnr-trunc-perm-p": lnr_logrank_exact(study, horizon=horizon).pvalue})
+        except ValueError:  # no death by the horizon
+            pass
+    try:
+        cox, firth = lnr_cox(study), lnr_cox(study, firth=True)
+    except (ValueError, np.linalg.LinAlgError):
+        return out
+    if np.isfinite(cox.se[0]) and cox.se[0] > 0:
+        out.update({"lnr-cox-beta": float(cox.coef[0]), "lnr-cox-se": float(cox.se[0]),
+                    "lnr-cox-wald-p": float(cox.wald_p[0]), "lnr-cox-lr-chisq": cox.lr.statistic,
+                    "lnr-cox-lr-p": cox.lr.pvalue, "lnr-cox-ratio": abs(float(cox.coef[0] / cox.se[0]))})
+        # the teaching note's "here they disagree" only when Wald and likelihood ratio fall on opposite sides of 0.05
+        disagree = (cox.wald_p[0] >= 0.05) and (cox.lr.pvalue < 0.05)
+        out["lnr-wald-fails"] = "Here the two tests disagree, the mark of near separation" if disagree else None
+    if np.isfinite(firth.se[0]) and firth.se[0] > 0:
+        out.update({"lnr-firth-beta": float(firth.coef[0]), "lnr-firth-se": float(firth.se[0]),
+                    "lnr-firth-wald-p": float(firth.wald_p[0]), "lnr-firth-lr-p": firth.lr.pvalue,
+                    "lnr-firth-hr-half": float(0.5 ** firth.coef[0])})
     return out
 
 
@@ -308,8 +424,12 @@ def _test_values(study: Study, horizon: float, n_surv: int, n_nonsurv: int) -> d
     """The exact WMW test, its smallest attainable p and the log-rank tests (both ties rules)."""
     out: dict[str, object] = {}
     if n_surv and n_nonsurv:
-        out = {"lnr-wmw-p": lnr_wmw(study, horizon).pvalue, "lnr-min-p": smallest_exact_p(n_surv, n_nonsurv),
-               "lnr-min-p-num": 2, "lnr-n-splits": math.comb(n_surv + n_nonsurv, n_nonsurv)}
+        test = lnr_wmw(study, horizon)
+        out = {"lnr-wmw-p": test.pvalue, "lnr-wmw-method": "exact" if test.method == "exact" else "approximate (normal)"}
+        if test.method == "exact":  # the teaching note on the smallest exact p
+            splits = math.comb(n_surv + n_nonsurv, n_nonsurv)
+            out.update({"lnr-min-p": smallest_exact_p(n_surv, n_nonsurv), "lnr-min-p-num": 2,
+                        "lnr-n-splits": splits, "lnr-n-splits-text": count_text(splits)})
     for suffix, at_median in (("", "high"), ("-alt", "low")):
         try:
             lr = lnr_logrank(study, at_median=at_median)
@@ -318,4 +438,22 @@ def _test_values(study: Study, horizon: float, n_surv: int, n_nonsurv: int) -> d
         out.update({f"lnr-logrank-chisq{suffix}": lr.statistic, f"lnr-logrank-p{suffix}": lr.pvalue})
         if not suffix:
             out["lnr-logrank-df"] = lr.df
+    out["lnr-ties-text"] = _ties_text(study, out)
     return out
+
+
+def _ties_text(study: Study, values: dict) -> str | None:
+    """Whether the rule for patients at the median matters here, from the data."""
+    groups = lnr_groups(study)
+    at = int(np.isclose(groups["LNRBL"], lnr_median(study)).sum())
+    if at == 0:
+        return ("here no patient sits exactly at the median, so both rules make the same groups and the "
+                "same test statistic")
+    a, b = values.get("lnr-logrank-chisq"), values.get("lnr-logrank-chisq-alt")
+    if a is None or b is None:
+        return None
+    who = "patient sits" if at == 1 else "patients sit"
+    if abs(a - b) > 1e-9:
+        return (f"here {at} {who} exactly at the median, and moving them changes the log-rank chi-square "
+                f"from {a:.2f} to {b:.2f}")
+    return f"here {at} {who} exactly at the median, but moving them leaves the log-rank chi-square unchanged"

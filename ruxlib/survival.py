@@ -40,6 +40,10 @@ __all__ = [
     "km_estimate",
     "km_table",
     "logrank",
+    "logrank_permutation",
+    "PERMUTATION_LIMIT",
+    "PERMUTATION_RESAMPLES",
+    "truncate",
     "median_followup",
     "median_time",
     "n_at_risk",
@@ -53,6 +57,12 @@ __all__ = [
 ]
 
 CONF_TYPES = ("log-log", "log", "plain")
+
+PERMUTATION_LIMIT = 200_000
+"""The largest number of label splits :func:`logrank_permutation` enumerates; above it, Monte Carlo."""
+
+PERMUTATION_RESAMPLES = 100_000
+"""Random label splits drawn by :func:`logrank_permutation` when it cannot enumerate them all."""
 
 KM_COLUMNS = ["time", "n_risk", "n_event", "n_censor", "surv", "se", "lower", "upper"]
 
@@ -396,6 +406,134 @@ def km_by_group(adtte: pd.DataFrame, group: pd.Series, paramcd: str = "OS", conf
     """
     return {str(v): km_table(rows, paramcd, conf_type, alpha)
             for v, rows in split_groups(adtte, group, paramcd).items()}
+
+
+def truncate(adtte: pd.DataFrame, horizon: float) -> pd.DataFrame:
+    """Administrative censoring at day ``horizon``: follow-up beyond it is cut off.
+
+    Parameters
+    ----------
+    adtte : pandas.DataFrame
+        ADaM time-to-event data (``AVAL``, ``CNSR``).
+    horizon : float
+        The last day of follow-up kept.
+
+    Returns
+    -------
+    pandas.DataFrame
+        A copy where every record with ``AVAL > horizon`` becomes ``AVAL = horizon``,
+        ``CNSR = 1`` (alive and followed at the horizon); records on or before it are
+        unchanged.
+    """
+    out = adtte.copy()
+    late = out["AVAL"].astype(float) > horizon
+    out["AVAL"] = out["AVAL"].astype(float).where(~late, float(horizon))
+    out.loc[late, "CNSR"] = 1
+    return out
+
+
+def _logrank_two(time: np.ndarray, event: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Two-group log-rank chi-square for each row of ``x`` (0/1 membership of group 1).
+
+    Vectorised over splits: at each distinct event time the numbers at risk of
+    group 1 are ``x @ R.T``, then U = O1 - E1 and V (hypergeometric) as in
+    :func:`logrank`. A split whose variance is 0 gets chi-square 0.
+    """
+    times = np.unique(time[event == 1])
+    at_risk = (time[None, :] >= times[:, None]).astype(float)
+    d = ((time[None, :] == times[:, None]) & (event[None, :] == 1)).sum(axis=1).astype(float)
+    n = at_risk.sum(axis=1)
+    factor = np.where(n > 1, d * (n - d) / np.maximum(n - 1, 1), 0.0)
+    n1 = x @ at_risk.T
+    u = x @ event.astype(float) - n1 @ (d / n)
+    var = (n1 / n * (1 - n1 / n)) @ factor
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(var > 1e-12, u**2 / np.where(var > 1e-12, var, 1.0), 0.0)
+
+
+def logrank_permutation(adtte: pd.DataFrame, group: pd.Series, paramcd: str = "OS",
+                        horizon: float | None = None, limit: int = PERMUTATION_LIMIT,
+                        n_resamples: int = PERMUTATION_RESAMPLES, seed: int = 0) -> TestResult:
+    """Permutation (exact conditional) log-rank test of two groups.
+
+    Parameters
+    ----------
+    adtte : pandas.DataFrame
+        ADaM time-to-event data (``USUBJID``, ``PARAMCD``, ``AVAL``, ``CNSR``).
+    group : pandas.Series
+        Group label per subject, indexed by ``USUBJID``; exactly two labels.
+    paramcd : str, default "OS"
+    horizon : float, optional
+        Censor administratively at this day first (:func:`truncate`).
+    limit : int, default :data:`PERMUTATION_LIMIT` (200,000)
+        Enumerate every split when there are at most this many, else Monte Carlo.
+    n_resamples : int, default :data:`PERMUTATION_RESAMPLES` (100,000)
+        Random splits drawn for the Monte Carlo p value.
+    seed : int, default 0
+        Seed of the Monte Carlo draws (``numpy.random.default_rng``).
+
+    Returns
+    -------
+    ruxlib.stats.TestResult
+        ``statistic``: the observed log-rank chi-square (as :func:`logrank`); ``pvalue``:
+        the share of splits with a chi-square at least as large; ``method``: ``"exact"``
+        (full enumeration) or ``"Monte Carlo"``; ``n``, ``sizes``, ``table`` as :func:`logrank`.
+
+    Notes
+    -----
+    Algorithm
+
+    1. Keep each subject's (time, event) fixed; under the null hypothesis that survival
+       does not depend on the group, every one of the C(n, n₁) ways to choose which n₁
+       subjects carry the first label is equally likely (conditional on the observed
+       times, events and censoring, assumed independent of the group).
+    2. Compute the log-rank chi-square (two groups: U²/V, U = O₁ - E₁) for every split
+       (enumerated with ``itertools.combinations`` when C(n, n₁) ≤ ``limit``), or for
+       ``n_resamples`` random splits.
+    3. Exact: p = #{splits with χ²* ≥ χ²_obs} / C(n, n₁) (comparison with a relative
+       tolerance of 1e-9, so ties of the statistic count as "at least as large").
+       Monte Carlo: p = (1 + #{χ²* ≥ χ²_obs}) / (1 + n_resamples), never 0.
+
+    The two-sided test rejects for large χ², as the asymptotic test does; with few
+    events the chi-square approximation can be far off, and this p is exact.
+
+    References
+    ----------
+    Heimann G, Neuhaus G (1998). Permutational distribution of the log-rank statistic
+    under random censorship with applications to carcinogenicity assays. Biometrics 54:168-184.
+    """
+    import itertools
+    import math
+
+    if horizon is not None:
+        adtte = truncate(adtte, horizon)
+    observed = logrank(adtte, group, paramcd)
+    groups = split_groups(adtte, group, paramcd)
+    if len(groups) != 2:
+        raise ValueError(f"the permutation log-rank test needs exactly two groups; got {len(groups)}")
+    time, event = _time_event(pd.concat(groups.values()))
+    n1, n = len(next(iter(groups.values()))), len(time)
+    total = math.comb(n, n1)
+    x_obs = np.zeros((1, n))
+    x_obs[0, :n1] = 1
+    stat = float(_logrank_two(time, event, x_obs)[0])
+    if total <= limit:
+        idx = np.fromiter(itertools.chain.from_iterable(itertools.combinations(range(n), n1)),
+                          dtype=np.int64, count=total * n1).reshape(total, n1)
+        method = "exact"
+    else:
+        rng = np.random.default_rng(seed)
+        idx = np.argsort(rng.random((n_resamples, n)), axis=1)[:, :n1]
+        method = "Monte Carlo"
+    count = 0
+    for start in range(0, len(idx), 20_000):
+        chunk = idx[start:start + 20_000]
+        x = np.zeros((len(chunk), n))
+        np.put_along_axis(x, chunk, 1.0, axis=1)
+        count += int((_logrank_two(time, event, x) >= stat * (1 - 1e-9)).sum())
+    pvalue = count / total if method == "exact" else (1 + count) / (1 + n_resamples)
+    return TestResult(statistic=stat, pvalue=float(pvalue), method=method, n=n, df=observed.df,
+                      test="Permutation log-rank", symbol="χ²", sizes=observed.sizes, table=observed.table)
 
 
 def logrank(adtte: pd.DataFrame, group: pd.Series, paramcd: str = "OS") -> TestResult:
@@ -791,7 +929,7 @@ def page_values(study, horizon: float = 28, alpha: float = 0.05, conf_type: str 
 
 
 BENCHMARK_KEYS = ("devent-placebo", "historical-low", "historical-high")
-BEYOND_NAMES = ("cross-days", "fu-median", "long-horizon", "long-s", "long-lower", "long-upper", "long-risk", "long-dead",
+BEYOND_NAMES = ("cross-days", "crosses", "fu-median", "long-horizon", "long-s", "long-lower", "long-upper", "long-risk", "long-dead",
                 "long-cens", "cp-width", "n-for-width",
                 *(f"bench-{k}-{v}" for k in BENCHMARK_KEYS for v in ("pct", "day", "p", "p2")))
 
@@ -804,6 +942,8 @@ def _beyond_values(adtte: pd.DataFrame, endpoint: str, status: SurvivalStatus, c
     km = km_table(adtte, endpoint, conf_type=conf_type, alpha=alpha)
     # the days a censoring cross is drawn on the curve to the horizon (ruxlib.figures.km_plot)
     out["km-survival-cross-days"] = int(((km["n_censor"] > 0) & (km["time"] <= status.horizon)).sum())
+    # the sentence about the crosses only when the plotted range has one (None drops it)
+    out["km-survival-crosses"] = out["km-survival-cross-days"] or None
     out["km-survival-long-horizon"] = long
     if km["time"].max() >= long:  # the estimate is defined only up to the last follow-up
         at = survival_at(km, long)

@@ -22,7 +22,7 @@ from .io import Study
 from .stats import TestResult, hodges_lehmann, wmw
 
 __all__ = ["POOR", "GOOD", "TimeToStart", "ventpred_groups", "time_to_start", "time_to_start_plot",
-           "page_values"]
+           "outcome_regression", "grouping_sensitivity", "page_values"]
 
 POOR = "Dead or ventilated on ICU"
 GOOD = "On acute care"
@@ -133,6 +133,85 @@ def time_to_start(study: Study) -> TimeToStart:
     )
 
 
+def outcome_regression(study: Study, firth: bool = True):
+    """Logistic regression of a poor day-28 outcome on days ventilated before the first dose, all ITT patients.
+
+    The paper compares ``VENTPRED`` between outcome groups chosen after the fact and
+    leaves out patients in neither group. The question the other way round, "does a
+    later start predict a poor outcome?", uses every ITT patient: outcome 1 when
+    ``D28STAT`` is DEAD or ICU VENTILATED, else 0 (on the ICU without ventilation,
+    acute care, discharged), covariate ``VENTPRED`` in days.
+
+    Parameters
+    ----------
+    study : Study
+        Needs adsl ``VENTPRED`` and ``D28STAT``; patients missing either are left out.
+    firth : bool, default True
+        Firth's penalised likelihood (:func:`ruxlib.firth.logistic_fit`): with a handful of
+        poor outcomes the ordinary estimate is biased away from 0 and can be infinite.
+
+    Returns
+    -------
+    ruxlib.firth.RegressionFit
+        Coefficients ``(Intercept)`` and ``VENTPRED`` (log odds ratio per day).
+
+    Raises
+    ------
+    ValueError
+        If a column is missing or the outcome does not vary.
+    """
+    from .firth import logistic_fit
+
+    adsl = study.adsl
+    for col in ("VENTPRED", "D28STAT"):
+        if col not in adsl:
+            raise ValueError(f"adsl.csv has no {col} column")
+    sub = itt_population(adsl)
+    sub = sub[sub["VENTPRED"].notna() & sub["D28STAT"].notna()]
+    y = sub["D28STAT"].isin(POOR_STATUS).astype(int).to_numpy()
+    if y.size < 3 or y.min() == y.max():
+        raise ValueError("the outcome regression needs at least three patients with both outcomes")
+    return logistic_fit(y, sub["VENTPRED"].astype(float).rename("VENTPRED"), firth=firth)
+
+
+def grouping_sensitivity(study: Study) -> pd.DataFrame:
+    """The WMW p values when one patient at a time is put in another group.
+
+    Every ITT patient with ``VENTPRED`` is moved once to each group they are not in
+    (poor → good, good → poor, neither → good and neither → poor), the others kept.
+
+    Returns
+    -------
+    DataFrame
+        One row per move: ``USUBJID``, ``VENTPRED``, ``from`` and ``to`` (:data:`POOR`,
+        :data:`GOOD` or ``"neither"``), ``p_normal`` and ``p_exact`` (:func:`ruxlib.stats.wmw`,
+        poor against good). Moves that empty a group are left out. Sorted by ``p_normal``.
+    """
+    adsl = study.adsl
+    for col in ("VENTPRED", "D28STAT"):
+        if col not in adsl:
+            raise ValueError(f"adsl.csv has no {col} column")
+    sub = itt_population(adsl)
+    sub = sub[sub["VENTPRED"].notna()].reset_index(drop=True)
+    group = np.select([sub["D28STAT"].isin(POOR_STATUS), sub["D28STAT"].isin(GOOD_STATUS)], [POOR, GOOD],
+                      default="neither")
+    vent = sub["VENTPRED"].to_numpy(float)
+    rows = []
+    for i, origin in enumerate(group):
+        for target in (POOR, GOOD):
+            if target == origin:
+                continue
+            moved = group.copy()
+            moved[i] = target
+            poor, good = vent[moved == POOR], vent[moved == GOOD]
+            if poor.size == 0 or good.size == 0:
+                continue
+            rows.append({"USUBJID": sub.at[i, "USUBJID"], "VENTPRED": vent[i], "from": origin, "to": target,
+                         "p_normal": wmw(poor, good, exact=False).pvalue, "p_exact": wmw(poor, good).pvalue})
+    cols = ["USUBJID", "VENTPRED", "from", "to", "p_normal", "p_exact"]
+    return pd.DataFrame(rows, columns=cols).sort_values("p_normal", kind="stable").reset_index(drop=True)
+
+
 def _spread(x: np.ndarray, step: float = 0.08) -> np.ndarray:
     """Horizontal offsets that put tied values side by side, centred on 0."""
     offsets = np.zeros(x.size)
@@ -202,15 +281,21 @@ def page_values(study: Study, horizon: float = 28) -> dict[str, object]:
         ``time-to-start-*`` names → values, ``None`` when :func:`time_to_start` cannot run
         (a column missing, a group empty). ``hl*``: the Hodges-Lehmann shift (poor minus good
         outcome) with its exact 95 % interval (:func:`ruxlib.stats.hodges_lehmann`; a bound the
-        samples cannot give is ``None``) and the level in %.
+        samples cannot give is ``None``) and the level in %. ``sens-*``: the grouping
+        sensitivity (:func:`grouping_sensitivity`): the p with every patient of neither group
+        counted as a good outcome, the number of single moves and of those that cross 0.05, the
+        largest p and its move. ``firth-*``: :func:`outcome_regression` (odds ratio per day,
+        penalised likelihood-ratio p, patients, poor outcomes).
     """
-    out: dict[str, object] = {"horizon.day": horizon}
+    out: dict[str, object] = {"horizon.day": horizon, "time-to-start-horizon": horizon}
     names = ("n-poor", "n-good", "n-other", "median-poor", "median-good", "mean-poor", "mean-good",
              "diff-median", "diff-mean", "p-normal", "p-exact", "p-compare", "hl", "hl-lower", "hl-upper", "hl-level")
     try:
         result = time_to_start(study)
     except ValueError:
-        return out | {f"time-to-start-{name}": None for name in names}
+        out |= {"time-to-start-hl-abs": None, "time-to-start-hl-direction": None}
+        return out | {f"time-to-start-{name}": None for name in names} | _sensitivity_values(None, None) \
+            | _regression_values(study)
     s = result.summary
     pn, pe = float(result.normal.pvalue), float(result.exact.pvalue)
     side = ("on opposite sides of 0.05, so whether this comparison is 'significant' depends on "
@@ -220,7 +305,74 @@ def page_values(study: Study, horizon: float = 28) -> dict[str, object]:
               result.diff_median, result.diff_mean, pn, pe,
               f"the exact p is {'larger' if pe > pn else 'smaller'} than the approximation, {side}",
               *_shift_values(result))
-    return out | {f"time-to-start-{name}": value for name, value in zip(names, values, strict=True)}
+    out |= {f"time-to-start-{name}": value for name, value in zip(names, values, strict=True)}
+    hl = out["time-to-start-hl"]
+    out["time-to-start-hl-abs"] = abs(hl) if hl is not None else None
+    out["time-to-start-hl-direction"] = None if hl is None else ("longer" if hl > 0 else "shorter" if hl < 0
+                                                                 else "longer or shorter (no shift)")
+    return out | _sensitivity_values(study, pn) | _regression_values(study)
+
+
+def _sensitivity_values(study: Study | None, p_normal: float | None) -> dict[str, object]:
+    """Single-patient reclassifications: p with the patients in neither group counted as good, the extremes."""
+    keys = ("sens-n-neither", "sens-p-neither-good", "sens-n-moves", "sens-n-cross", "sens-p-max", "sens-who-max",
+            "sens-from-max", "sens-to-max", "sens-verdict")
+    out: dict[str, object] = {f"time-to-start-{k}": None for k in keys}
+    table = grouping_sensitivity(study) if study is not None else pd.DataFrame()
+    if table.empty:
+        return out
+    neither = table[table["from"].eq("neither")]
+    top = table.iloc[-1]
+    out |= {
+        "time-to-start-sens-n-neither": int(neither["USUBJID"].nunique()),
+        "time-to-start-sens-n-moves": len(table),
+        "time-to-start-sens-n-cross": int(((table["p_normal"] < 0.05) != (p_normal < 0.05)).sum()),
+        "time-to-start-sens-p-max": float(top["p_normal"]), "time-to-start-sens-who-max": str(top["USUBJID"]),
+        "time-to-start-sens-from-max": "neither group" if top["from"] == "neither" else f"the group '{top['from']}'",
+        "time-to-start-sens-to-max": f"'{top['to']}'",
+    }
+    n_cross = out["time-to-start-sens-n-cross"]
+    out["time-to-start-sens-verdict"] = (
+        "A finding that one patient's status can undo is a hypothesis for a larger study, not a result"
+        if n_cross else "No single reclassification takes the p value across 0.05")
+    if len(neither):
+        # every patient in neither group counted as a good outcome at once
+        sub = ventpred_groups(study)
+        itt = itt_population(study.adsl)
+        extra = itt.loc[itt["VENTPRED"].notna() & ~itt["USUBJID"].isin(sub["USUBJID"]), "VENTPRED"].to_numpy(float)
+        poor = sub.loc[sub["group"].eq(POOR), "VENTPRED"].to_numpy(float)
+        good = np.concatenate([sub.loc[sub["group"].eq(GOOD), "VENTPRED"].to_numpy(float), extra])
+        out["time-to-start-sens-p-neither-good"] = wmw(poor, good, exact=False).pvalue
+    return out
+
+
+def _regression_values(study: Study) -> dict[str, object]:
+    """Firth logistic regression of a poor outcome on VENTPRED: OR per day, penalised LR p, counts."""
+    from .firth import lr_test
+
+    keys = ("firth-or", "firth-p", "firth-n", "firth-n-poor", "firth-compare")
+    try:
+        fit = outcome_regression(study)
+    except ValueError:
+        return {f"time-to-start-{k}": None for k in keys}
+    n = int(fit.lr.n)
+    n_poor = int(fit._data[1].sum())
+    p = lr_test(fit, 1).pvalue
+    try:
+        p_groups = time_to_start(study).normal.pvalue
+    except ValueError:
+        p_groups = None
+    if p_groups is None:
+        compare = None
+    elif (p < 0.05) == (p_groups < 0.05):
+        compare = "on the same side of 0.05 as the two-group comparison"
+    elif p >= 0.05:
+        compare = ("not below 0.05, unlike the two-group comparison: used this way round, the data say "
+                   "less than that comparison suggests")
+    else:
+        compare = "below 0.05, unlike the two-group comparison"
+    return {"time-to-start-firth-or": float(np.exp(fit.coef[1])), "time-to-start-firth-p": p,
+            "time-to-start-firth-n": n, "time-to-start-firth-n-poor": n_poor, "time-to-start-firth-compare": compare}
 
 
 def _shift_values(result: TimeToStart) -> tuple:

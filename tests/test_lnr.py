@@ -1,6 +1,8 @@
 """LNR analysis set, day-28 status, median split, exact WMW and log-rank."""
 
 
+import math
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -214,3 +216,72 @@ def test_page_executes_on_a_small_complete_folder(tmp_path, page):
     outputs = json.dumps([c.get("outputs", []) for c in cells])
     assert "Not available" not in outputs
     assert "image/png" in outputs
+
+
+# --- exact permutation and truncated log-rank on the shipped data (issue 12's published figures) ---
+
+def _shipped():
+    from pathlib import Path
+
+    return io.load_study(Path(__file__).parents[1] / "data")
+
+
+def test_exact_permutation_logrank_on_the_shipped_data_is_issue_12s_value():
+    # Issue 12: full enumeration of the C(14, 7) = 3,432 splits gives p = 0.070 (asymptotic 0.047).
+    res = lnr.lnr_logrank_exact(_shipped())
+    assert res.method == "exact"
+    assert round(res.pvalue, 2) == 0.07
+    assert round(lnr.lnr_logrank(_shipped()).pvalue, 3) == 0.047
+
+
+def test_logrank_truncated_at_day_28_on_the_shipped_data_is_issue_12s_value():
+    # Issue 12: the log-rank truncated at day 28 gives chi-square 3.52.
+    assert round(lnr.lnr_logrank(_shipped(), horizon=28).statistic, 2) == 3.52
+
+
+def test_ties_sentence_is_computed_from_the_data(study):
+    # Toy folder: C and D sit exactly on the median 0.05 (see ADSL above).
+    values = lnr.page_values(study)
+    assert values["lnr-ties-text"].startswith("here 2 patients sit exactly at the median")
+    # Shipped data: no LNR equals the median 0.07 (issue 12: the old sentence was false).
+    shipped = lnr.page_values(_shipped())
+    assert shipped["lnr-n-at-median"] == 0
+    assert shipped["lnr-ties-text"].startswith("here no patient sits exactly at the median")
+    assert shipped["lnr-logrank-chisq"] == shipped["lnr-logrank-chisq-alt"]
+    from pathlib import Path
+
+    page = (Path(__file__).parents[1] / "book" / "lnr.md").read_text(encoding="utf-8")
+    assert "as shown above, the choice can change the test statistic" not in page
+    assert "{glue:text}`lnr-ties-text`" in page
+
+
+def test_page_says_exact_only_when_the_exact_method_ran(study):
+    values = lnr.page_values(study)
+    assert values["lnr-wmw-method"] == "exact" and values["lnr-perm-method"] == "exact"
+    assert values["lnr-perm-resamples"] is None  # the Monte Carlo sentence is dropped
+    assert lnr.count_text(3432) == "3,432"
+    assert lnr.count_text(math.comb(60, 30)) == "about 1.2 × 10^17"
+
+
+def test_beyond_values_on_the_shipped_data():
+    v = lnr.page_values(_shipped())
+    assert v["lnr-perm-splits"] == "3,432"  # C(14, 7)
+    assert round(v["lnr-perm-p"], 2) == 0.07
+    assert round(v["lnr-trunc-chisq"], 2) == 3.52
+    assert v["lnr-n-deaths-after"] == 1  # RUX-12, day 65
+    assert v["lnr-cox-wald-p"] > 0.05 and v["lnr-cox-lr-p"] < 0.001
+
+
+def test_wald_teaching_sentence_only_when_wald_and_lr_disagree(study):
+    shipped = lnr.page_values(_shipped())
+    assert shipped["lnr-wald-fails"] is not None  # Wald p 0.16, LR p < 0.001 (issue 12)
+    toy = lnr.page_values(study)
+    disagree = toy["lnr-cox-wald-p"] is not None and toy["lnr-cox-wald-p"] >= 0.05 > toy["lnr-cox-lr-p"]
+    assert (toy["lnr-wald-fails"] is not None) == disagree
+
+
+def test_direction_of_the_key_result_is_computed(study):
+    # Shipped: non-survivors 0.035, 0.036, 0.039 against survivors from 0.048 up.
+    assert lnr.page_values(_shipped())["lnr-direction"] == "a lower median baseline LNR than"
+    # Toy: non-survivors A (0.02), B (0.04); survivors I 0.01, C 0.05, D 0.05, E 0.10, F 0.20 (median 0.05).
+    assert lnr.page_values(study)["lnr-direction"] == "a lower median baseline LNR than"

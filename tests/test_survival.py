@@ -523,11 +523,30 @@ def test_the_crosses_sentence_counts_the_crosses(tmp_path):
     # Censored on days 5 and 10 (twice): two days with a cross up to day 28; day 40 is past it.
     study = io.load_study(write_study(tmp_path / "c", [3, 5, 10, 10, 40], [1, 0, 0, 0, 0]))
     assert survival.page_values(study)["km-survival-cross-days"] == 2
+    assert survival.page_values(study)["km-survival-crosses"] == 2
+    # Shipped data: no censoring before day 37 (issue 12), so no cross to day 28 and no sentence.
     shipped = survival.page_values(io.load_study(Path(__file__).parents[1] / "data"))
     assert shipped["km-survival-cross-days"] == 0
+    assert shipped["km-survival-crosses"] is None
     page = (Path(__file__).parents[1] / "book" / "survival.md").read_text(encoding="utf-8")
     assert "the crosses mark censored patients" not in page
-    assert "{glue:text}`km-survival-cross-days:.0f`" in page
+    # every paragraph that speaks of the crosses quotes the value that is None without one,
+    # so the build (ruxlib.publish drops blocks quoting None) leaves it out
+    paragraphs = [b for b in page.split("\n\n") if "cross (+)" in b.lower() or "crosses" in b]
+    assert paragraphs
+    assert all("{glue:text}`km-survival-crosses:.0f`" in b for b in paragraphs)
+
+
+def test_the_crosses_paragraph_is_dropped_without_censoring_in_range():
+    import nbformat
+
+    from ruxlib import publish
+
+    cell = nbformat.v4.new_markdown_cell("Intro.\n\nA cross (+) ... {glue:text}`km-survival-crosses:.0f` of them.")
+    kept = publish._prune_markdown([cell], True, {"km-survival-crosses": None})
+    assert kept[0].source == "Intro."
+    kept = publish._prune_markdown([cell], True, {"km-survival-crosses": 2})
+    assert "cross (+)" in kept[0].source
 
 
 def test_beyond_the_paper_values_on_the_shipped_folder_by_hand():
@@ -552,3 +571,51 @@ def stats_width(k, n):
 
     ci = clopper_pearson(k, n)
     return ci.upper - ci.lower
+
+
+# --- logrank_permutation and truncate ---------------------------------------------
+
+def test_permutation_logrank_four_subjects_enumerated_by_hand():
+    # Deaths at days 1, 2, 3, 4 (subjects 1-4, no censoring), two per group: C(4, 2) = 6 splits.
+    # Log-rank for group G at each death time t (n at risk, n_G of G at risk, d = 1):
+    # E += n_G / n, V += (n - 1)/(n - 1) * (n_G/n)(1 - n_G/n) (0 when n = 1).
+    #   G = {1,2}: t1 n_G 2/4 (E .5, V 1/4), t2 1/3 (E 1/3, V 2/9), t3 0/2, t4 0/1;
+    #              O = 2, E = 5/6, U = 7/6, V = 17/36 -> chi2 = 49/17 = 2.882.
+    #   G = {3,4}: mirror image of {1,2}: U = -7/6, V = 17/36 -> 49/17.
+    #   G = {1,3}: t1 2/4 (.5, 1/4), t2 1/3 (1/3, 2/9), t3 1/2 (.5, 1/4), t4 0/1;
+    #              O = 2, E = 4/3, U = 2/3, V = 13/18 -> chi2 = 8/13; G = {2,4} the same.
+    #   G = {1,4}: E = .5 + 1/3 + .5 + 1 = 7/3, U = -1/3, V = 13/18 -> 2/13; G = {2,3} the same.
+    # Observed G = {1,2}: 2 of 6 splits have chi2 >= 49/17 -> p = 1/3.
+    # Observed G = {1,3}: 4 of 6 -> p = 2/3.  Observed G = {1,4}: 6 of 6 -> p = 1.
+    d = adtte_from([1, 2, 3, 4], [1, 1, 1, 1])
+    for members, chi2, p in (((0, 1), 49 / 17, 1 / 3), ((0, 2), 8 / 13, 2 / 3), ((0, 3), 2 / 13, 1.0)):
+        labels = ["G" if i in members else "H" for i in range(4)]
+        res = survival.logrank_permutation(d, pd.Series(labels, index=d["USUBJID"]))
+        assert res.statistic == pytest.approx(chi2, abs=TOL)
+        assert res.pvalue == pytest.approx(p, abs=TOL)
+        assert res.method == "exact"
+
+
+def test_permutation_logrank_monte_carlo_above_the_limit_is_near_the_exact_value():
+    d = adtte_from([1, 2, 3, 4], [1, 1, 1, 1])
+    group = pd.Series(["G", "G", "H", "H"], index=d["USUBJID"])
+    res = survival.logrank_permutation(d, group, limit=5, n_resamples=20_000, seed=1)
+    assert res.method == "Monte Carlo"
+    assert res.pvalue == pytest.approx(1 / 3, abs=0.015)  # 4 binomial SEs of 20,000 draws
+
+
+def test_permutation_logrank_on_aml_statistic_is_survdiffs():
+    # R survdiff on aml: chi-square 3.39638869898 (the observed statistic is unchanged by permuting).
+    aml = adtte_from(AML_TIME, AML_STATUS)
+    res = survival.logrank_permutation(aml, pd.Series(AML_X, index=aml["USUBJID"]), limit=1000,
+                                       n_resamples=2000)
+    assert res.statistic == pytest.approx(3.39638869898, abs=TOL)
+    assert 0 < res.pvalue < 1 and res.method == "Monte Carlo"
+
+
+def test_truncate_censors_administratively_at_the_horizon():
+    d = adtte_from([5, 28, 30, 40], [1, 1, 1, 0])
+    out = survival.truncate(d, 28)
+    assert out["AVAL"].tolist() == [5, 28, 28, 28]
+    assert out["CNSR"].tolist() == [0, 0, 1, 1]
+    assert d["AVAL"].tolist() == [5, 28, 30, 40]  # input untouched

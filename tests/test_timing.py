@@ -5,6 +5,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import math  # noqa: E402
+
 import pytest  # noqa: E402
 from studyfolder import write_folder as write_study  # noqa: E402
 
@@ -98,3 +100,88 @@ def test_page_values_hodges_lehmann(study):
     values = timing.page_values(study)
     assert values["time-to-start-hl"] == 1.5 and values["time-to-start-hl-level"] == pytest.approx(95.0)
     assert values["time-to-start-hl-lower"] is None and values["time-to-start-hl-upper"] is None
+
+
+# --- beyond the paper: the regression the right way round and the grouping sensitivity (issue 12) ---
+
+BINARY = """
+USUBJID,AGE,SEX,ITTFL,VENTPRED,D28STAT
+A1,50,M,Y,1,DEAD
+A2,50,M,Y,1,ICU VENTILATED
+A3,50,M,Y,1,ACUTE CARE
+B1,50,M,Y,0,DEAD
+B2,50,M,Y,0,ACUTE CARE
+B3,50,M,Y,0,DISCHARGED
+B4,50,M,Y,0,ICU
+B5,50,F,Y,0,ACUTE CARE
+"""
+
+
+def test_outcome_regression_uses_every_itt_patient_and_firths_binary_property(tmp_path):
+    # VENTPRED 1: 2 poor, 1 not; VENTPRED 0: 1 poor, 4 not (ICU and DISCHARGED count as "not poor").
+    # Firth with one binary covariate = log OR with 0.5 added to each cell: (2.5 * 4.5) / (1.5 * 1.5) = 5.
+    study = io.load_study(write_study(tmp_path / "b", adsl=BINARY))
+    fit = timing.outcome_regression(study)
+    assert fit.lr.n == 8
+    assert fit.coef[1] == pytest.approx(math.log(5.0), abs=1e-6)
+
+
+def test_outcome_regression_on_the_toy_folder_excludes_non_itt_and_missing(study):
+    fit = timing.outcome_regression(study)
+    assert fit.lr.n == 8  # 10 rows: X3 has no VENTPRED, X4 is not ITT
+
+
+def test_grouping_sensitivity_by_hand(study):
+    # Moving X2 (DISCHARGED, 7 days) into the good group: poor 3, 2, 1.5 vs good 1, .5, .5, 7.
+    # Ranks: .5 .5 -> 1.5 each, 1 -> 3, 1.5 -> 4, 2 -> 5, 3 -> 6, 7 -> 7: W(poor) = 15 of E = 12,
+    # so the p rises from the original split (W = 15 of E = 10.5).
+    table = timing.grouping_sensitivity(study)
+    row = table[(table["USUBJID"] == "X2") & (table["to"] == timing.GOOD)].iloc[0]
+    assert row["from"] == "neither"
+    base = timing.time_to_start(study).normal.pvalue
+    assert row["p_normal"] > base
+    # 8 patients with VENTPRED in the ITT population, each moved to each group it is not in:
+    # 6 in a group (1 move each) + 2 in neither (2 moves each) = 10.
+    assert len(table) == 10
+
+
+def test_grouping_sensitivity_on_the_shipped_data_is_issue_12s_value():
+    # Issue 12: moving RUX-13 into the good-outcome group moves p from 0.027 to 0.089.
+    from pathlib import Path
+
+    shipped = io.load_study(Path(__file__).parents[1] / "data")
+    values = timing.page_values(shipped)
+    assert round(values["time-to-start-p-normal"], 3) == 0.027
+    assert round(values["time-to-start-sens-p-neither-good"], 3) == 0.089
+    table = timing.grouping_sensitivity(shipped)
+    row = table[(table["USUBJID"] == "RUX-13") & (table["to"] == timing.GOOD)]
+    assert round(float(row["p_normal"].iloc[0]), 3) == 0.089
+
+
+def test_verdict_sentences_follow_the_numbers(study):
+    # Toy folder: poor 3, 2, 1.5 vs good 1, .5, .5 (normal-approximation p about 0.05).
+    values = timing.page_values(study)
+    n_cross = values["time-to-start-sens-n-cross"]
+    verdict = values["time-to-start-sens-verdict"]
+    assert verdict.startswith("A finding that one patient") == bool(n_cross)
+    compare = values["time-to-start-firth-compare"]
+    firth_low, groups_low = values["time-to-start-firth-p"] < 0.05, values["time-to-start-p-normal"] < 0.05
+    assert compare.startswith("on the same side") == (firth_low == groups_low)
+
+
+def test_verdicts_on_the_shipped_data():
+    # Shipped data: the two-group p is 0.027; Firth's logistic p is not below 0.05 and
+    # 11 of 17 single moves cross 0.05 (see the sensitivity table on the page).
+    from pathlib import Path
+
+    values = timing.page_values(io.load_study(Path(__file__).parents[1] / "data"))
+    assert values["time-to-start-firth-compare"].startswith("not below 0.05")
+    assert values["time-to-start-sens-n-cross"] == 11 and values["time-to-start-sens-n-moves"] == 17
+
+
+def test_shift_direction_words(study):
+    # Toy: poor 3, 2, 1.5 against good 1, .5, .5: every difference is positive, the shift is "longer".
+    values = timing.page_values(study)
+    assert values["time-to-start-hl"] > 0
+    assert values["time-to-start-hl-direction"] == "longer"
+    assert values["time-to-start-hl-abs"] == values["time-to-start-hl"]
