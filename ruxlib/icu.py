@@ -453,7 +453,7 @@ def page_values(study: Study, horizon: float = 28) -> dict[str, object]:
 
 
 BEYOND_NAMES = tuple(f"icu-course-{e}-{v}" for e in ("icu", "imv")
-                     for v in ("cif-alive", "cif-death", "naive", "transferred")) + tuple(
+                     for v in ("cif-alive", "cif-death", "naive", "transferred", "transferred-by")) + tuple(
     f"icu-course-vfd-{v}" for v in ("median", "q1", "q3", "n", "zero", "unknown", "median-worst", "median-best"))
 
 
@@ -479,7 +479,8 @@ def _beyond_values(study: Study, horizon: float) -> dict[str, object]:
         out.update({f"icu-course-{key}-cif-alive": 100 * float(at["cif1"]),
                     f"icu-course-{key}-cif-death": 100 * float(at["cif2"]),
                     f"icu-course-{key}-naive": 100 * naive,
-                    f"icu-course-{key}-transferred": int((ev["event"] == 0).sum())})
+                    f"icu-course-{key}-transferred": int((ev["event"] == 0).sum()),
+                    f"icu-course-{key}-transferred-by": int(((ev["event"] == 0) & (ev["time"] <= horizon)).sum())})
     if exit_events(study, "IMV").empty:
         return out
     vfd = ventilator_free_days(study, horizon)
