@@ -470,5 +470,8 @@ def page_values(study: Study, day: float = 14, month: float = 30, registry_dir=N
         out[f"{key}-value"] = None if r.value is None else scale * r.value
         out[f"{key}-events"] = r.events
         out[f"{key}-n"] = r.n
+        if r.id == "overall_survival":
+            out[f"{key}-lower"] = None if r.ci is None else 100 * r.ci.lower
+            out[f"{key}-upper"] = None if r.ci is None else 100 * r.ci.upper
     out["registry-outcomes-transferred"] = len(transferred_by(study, day)) if study.adicu is not None else None
     return out
