@@ -348,7 +348,8 @@ def _beyond_values(study, paramcds: list[str], alpha: float) -> dict[str, object
                 "biomarkers-n-sig-all": int((table["holm_all"] < alpha).sum()),
                 "biomarkers-n0": int(n.iloc[0]["n"]), "biomarkers-last-visit": float(last["AVISITN"]),
                 "biomarkers-n-last": int(last["n"]), "biomarkers-dead-last": int(last["dead"]),
-                "biomarkers-out-last": int(last["out_of_icu"])})
+                "biomarkers-out-last": int(last["out_of_icu"]) if study.adicu is not None
+                and {"DTHDY", "EOTREAS"} <= set(study.adsl.columns) else None})
     return out
 
 
