@@ -20,7 +20,8 @@ from .figures import SMALL, WIDTH, styled
 from .stats import holm, signed_rank, wmw
 
 __all__ = ["stars", "baseline_sample", "visit_tests", "paired_tests", "biomarker_plot", "PARAM_LABELS",
-           "medians_by_arm", "page_values"]
+           "medians_by_arm", "page_values", "gmr_to_baseline", "paired_log_changes", "n_per_visit",
+           "holm_all", "mixed_model", "spaghetti_plot", "key_visit"]
 
 PARAM_LABELS = {
     "CRP": "C-reactive protein",
@@ -285,9 +286,70 @@ def page_values(study, horizon: float = 28, alpha: float = 0.05,
              "biomarkers-paired-text", "biomarkers-params", "visits.last"]
     names += [f"biomarkers-{code.lower()}-{key}" for code in paramcds for key in ("n-sig", "n-sig-paired", "n-tests")]
     out.update(dict.fromkeys(names))
+    names += [*BEYOND_NAMES]
+    names += [f"biomarkers-{code.lower()}-{key}" for code in paramcds
+              for key in ("gmr", "gmr-lower", "gmr-upper", "gmr-n", "mm-ratio", "mm-lower", "mm-upper")]
+    out.update(dict.fromkeys(names))
     present = [] if study.adlb is None else [p for p in paramcds if p in set(study.adlb["PARAMCD"])]
     if present:
         out.update(_visit_values(study.adlb, present, alpha))
+        out.update(_beyond_values(study, present, alpha))
+    return out
+
+
+BEYOND_NAMES = ("biomarkers-key-param", "biomarkers-key-visit", "biomarkers-n-tests-all", "biomarkers-n-sig-within",
+                "biomarkers-n-sig-all", "biomarkers-n0", "biomarkers-last-visit", "biomarkers-n-last",
+                "biomarkers-dead-last", "biomarkers-out-last", "biomarkers-gmr-text")
+"""Glue names of the page's "Beyond the paper" section (besides the per-parameter ones)."""
+
+
+def key_visit(adlb: pd.DataFrame, paramcd: str) -> float | None:
+    """The latest visit at which at least half as many patients are paired with baseline as at the best-paired visit.
+
+    The page's headline effect is the geometric-mean ratio there: late enough to show the course,
+    early enough that most patients are still measured. ``None`` without a visit with 2 pairs.
+    """
+    g = gmr_to_baseline(adlb, paramcd)
+    g = g[g["n_pairs"] >= 2]
+    if g.empty:
+        return None
+    return float(g[g["n_pairs"] >= g["n_pairs"].max() / 2]["AVISITN"].max())
+
+
+def _beyond_values(study, paramcds: list[str], alpha: float) -> dict[str, object]:
+    """GMR with CI at the key visit, mixed-model ratios, Holm across all tests, n per visit."""
+    out: dict[str, object] = {}
+    visit = key_visit(study.adlb, paramcds[0])
+    if visit is None:
+        return out
+    out.update({"biomarkers-key-param": PARAM_LABELS.get(paramcds[0], paramcds[0]), "biomarkers-key-visit": visit})
+    texts = []
+    for code in paramcds:
+        g = gmr_to_baseline(study.adlb, code).set_index("AVISITN")
+        if visit not in g.index or not np.isfinite(g.loc[visit, "lower"]):
+            continue
+        r = g.loc[visit]
+        key = f"biomarkers-{code.lower()}"
+        out.update({f"{key}-gmr": float(r["gmr"]), f"{key}-gmr-lower": float(r["lower"]),
+                    f"{key}-gmr-upper": float(r["upper"]), f"{key}-gmr-n": int(r["n_pairs"])})
+        texts.append(f"{PARAM_LABELS.get(code, code)} {r['gmr']:.2f} (95% CI {r['lower']:.2f} to {r['upper']:.2f}; "
+                     f"{int(r['n_pairs'])} pairs)")
+        mm = mixed_model(study.adlb, code)
+        if mm is not None and f"day {visit:g}" in set(mm["term"]):
+            m = mm.set_index("term").loc[f"day {visit:g}"]
+            out.update({f"{key}-mm-ratio": float(m["ratio"]), f"{key}-mm-lower": float(m["lower"]),
+                        f"{key}-mm-upper": float(m["upper"])})
+    out["biomarkers-gmr-text"] = "; ".join(texts) if texts else None
+    table = holm_all(study.adlb, paramcds)
+    n = n_per_visit(study, paramcds[0])
+    last = n.iloc[-1]
+    out.update({"biomarkers-n-tests-all": len(table),
+                "biomarkers-n-sig-within": int((table["holm_within"] < alpha).sum()),
+                "biomarkers-n-sig-all": int((table["holm_all"] < alpha).sum()),
+                "biomarkers-n0": int(n.iloc[0]["n"]), "biomarkers-last-visit": float(last["AVISITN"]),
+                "biomarkers-n-last": int(last["n"]), "biomarkers-dead-last": int(last["dead"]),
+                "biomarkers-out-last": int(last["out_of_icu"]) if study.adicu is not None
+                and {"DTHDY", "EOTREAS"} <= set(study.adsl.columns) else None})
     return out
 
 
@@ -337,3 +399,230 @@ def medians_by_arm(study, arm: str = "TRT01P", paramcds=("CRP", "IL6", "FERRITIN
         return pd.Series(cells, dtype=object)
 
     return arms.by_arm(study, arm, column, fill="—") if present else None
+
+
+# ---------------------------------------------------------------- beyond the paper (issue 12)
+
+def paired_log_changes(adlb: pd.DataFrame, paramcd: str) -> dict[float, pd.Series]:
+    """Per visit after baseline, each patient's ``log(visit value) - log(baseline value)``.
+
+    Only patients with a positive value at both times (a log needs one); indexed by USUBJID.
+    """
+    base = baseline_sample(adlb, paramcd)
+    out = {}
+    for visit, values in _visits(adlb, paramcd).items():
+        both = pd.concat({"visit": values, "base": base}, axis=1, join="inner").dropna()
+        both = both[(both["visit"] > 0) & (both["base"] > 0)]
+        out[visit] = np.log(both["visit"]) - np.log(both["base"])
+    return out
+
+
+def gmr_to_baseline(adlb: pd.DataFrame, paramcd: str, level: float = 0.95) -> pd.DataFrame:
+    """Geometric-mean ratio of each visit to the same patients' baseline, with a t-based CI.
+
+    Parameters
+    ----------
+    adlb : DataFrame
+        Laboratory dataset.
+    paramcd : str
+        Parameter, e.g. ``"CRP"``.
+    level : float, default 0.95
+        Confidence level.
+
+    Returns
+    -------
+    DataFrame
+        One row per visit after baseline: ``AVISITN``, ``n_pairs``, ``gmr``, ``lower``,
+        ``upper`` (NaN with fewer than 2 pairs), ``hl`` (Hodges-Lehmann pseudo-median
+        of the log changes, back-transformed: a robust ratio) and ``pvalue`` (paired t test
+        on the log scale).
+
+    Notes
+    -----
+    Algorithm
+
+    1. d_i = log(visit_i) - log(baseline_i) for the patients with both (positive) values
+       (:func:`paired_log_changes`).
+    2. GMR = exp(mean d); CI = exp(mean d ± t_{n-1, (1+level)/2} · sd(d) / √n). A ratio
+       below 1 is a fall; 0.5 means the visit's values are half the baseline's, in
+       geometric mean.
+    3. HL = exp(median of the Walsh averages (d_i + d_j) / 2, i ≤ j).
+
+    The log scale suits markers that vary over orders of magnitude and change by
+    factors; the t interval assumes the log changes are roughly normal, which with a
+    handful of pairs can only be hoped for, not checked.
+
+    Examples
+    --------
+    Baselines 10, 20, 40 and visit values 5, 10, 40: log ratios log(1/2), log(1/2), 0;
+    GMR = exp(mean) = 2^(-2/3) ≈ 0.630.
+    """
+    from scipy import stats as st
+
+    rows = []
+    for visit, d in paired_log_changes(adlb, paramcd).items():
+        x = d.to_numpy(float)
+        n = x.size
+        row = {"AVISITN": visit, "n_pairs": n, "gmr": np.nan, "lower": np.nan, "upper": np.nan,
+               "hl": np.nan, "pvalue": np.nan}
+        if n:
+            walsh = (x[:, None] + x[None, :])[np.triu_indices(n)] / 2
+            row.update(gmr=float(np.exp(x.mean())), hl=float(np.exp(np.median(walsh))))
+        if n >= 2:
+            se = x.std(ddof=1) / np.sqrt(n)
+            q = st.t.ppf((1 + level) / 2, n - 1)
+            row.update(lower=float(np.exp(x.mean() - q * se)), upper=float(np.exp(x.mean() + q * se)))
+            if se > 0:
+                row["pvalue"] = float(2 * st.t.sf(abs(x.mean() / se), n - 1))
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["AVISITN", "n_pairs", "gmr", "lower", "upper", "hl", "pvalue"])
+
+
+def n_per_visit(study, paramcd: str) -> pd.DataFrame:
+    """Who is measured at each visit, and where the others went: the informative dropout.
+
+    Returns
+    -------
+    DataFrame
+        One row per visit (baseline first): ``AVISITN``, ``n`` (patients with a value),
+        ``dead`` (ITT patients who died on or before the visit day), ``out_of_icu``
+        (alive but out of the ICU by then: discharged alive or transferred, by
+        :func:`ruxlib.icu.exit_events`), ``other`` (the rest without a value).
+        Without adicu.csv or adsl ``DTHDY``/``EOTREAS``, ``out_of_icu`` is 0.
+    """
+    from .icu import exit_events, itt_subjects
+
+    subjects = itt_subjects(study)
+    death = study.adsl.set_index("USUBJID")["DTHDY"].reindex(subjects) if "DTHDY" in study.adsl else \
+        pd.Series(np.nan, index=subjects)
+    left = pd.Series(np.inf, index=subjects)
+    if study.adicu is not None and {"DTHDY", "EOTREAS"} <= set(study.adsl.columns):
+        ev = exit_events(study, "ICU")
+        alive = ev[ev["event"] != 2]["time"]
+        left[alive.index] = alive
+    series = {0.0: baseline_sample(study.adlb, paramcd), **_visits(study.adlb, paramcd)}
+    rows = []
+    for visit, values in series.items():
+        seen = set(values.index) & set(subjects)
+        missing = [u for u in subjects if u not in seen]
+        dead = sum(1 for u in missing if death[u] <= visit)
+        out = sum(1 for u in missing if not death[u] <= visit and left[u] <= visit)
+        rows.append({"AVISITN": visit, "n": len(seen), "dead": dead, "out_of_icu": out,
+                     "other": len(missing) - dead - out})
+    return pd.DataFrame(rows)
+
+
+def holm_all(adlb: pd.DataFrame, paramcds) -> pd.DataFrame:
+    """Holm's adjustment across ALL biomarker tests (every parameter and visit), beside within-parameter.
+
+    Returns
+    -------
+    DataFrame
+        One row per tested visit: ``PARAMCD``, ``AVISITN``, ``pvalue`` (paired signed-rank,
+        :func:`paired_tests`), ``holm_within`` (Holm over the visits of the parameter)
+        and ``holm_all`` (Holm over every test in the table).
+
+    Notes
+    -----
+    The family is every test the page reports, so the family-wise error rate is controlled
+    for the page's claims taken together: with three parameters of seven visits each,
+    the smallest p is multiplied by 21, not 7.
+    """
+    parts = []
+    for code in paramcds:
+        t = paired_tests(adlb, code)
+        t = t[t["pvalue"].notna()]
+        parts.append(pd.DataFrame({"PARAMCD": code, "AVISITN": t["AVISITN"], "pvalue": t["pvalue"],
+                                   "holm_within": t["pvalue_holm"]}))
+    table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+        columns=["PARAMCD", "AVISITN", "pvalue", "holm_within"])
+    table["holm_all"] = holm(table["pvalue"].to_numpy(float)) if len(table) else []
+    return table
+
+
+def mixed_model(adlb: pd.DataFrame, paramcd: str, time: str = "visit", level: float = 0.95) -> pd.DataFrame | None:
+    """Linear mixed model of log values with a random intercept per patient (statsmodels ``MixedLM``).
+
+    Parameters
+    ----------
+    adlb : DataFrame
+        Laboratory dataset (baseline and later visits; positive values only are used).
+    paramcd : str
+    time : {"visit", "day"}, default "visit"
+        ``"visit"``: visit as a categorical fixed effect (each visit against baseline);
+        ``"day"``: study day as a continuous (linear) effect on the log scale.
+    level : float, default 0.95
+
+    Returns
+    -------
+    DataFrame or None
+        One row per fixed effect other than the intercept: ``term``, ``ratio``
+        (exp(coefficient): the geometric-mean ratio to baseline, or per day), ``lower``,
+        ``upper`` (Wald CI), ``pvalue``; ``None`` when the model cannot be fitted
+        (fewer than 2 patients or 2 visits, or no convergence).
+
+    Notes
+    -----
+    log(AVAL_ij) = β_visit(j) + u_i + ε_ij, u_i ~ N(0, σ_u²), fitted by REML. Patients
+    contribute every visit they have, so unlike the paired tests nobody is dropped for a
+    missing baseline or visit. The model is valid when values are missing at random given
+    the patient's earlier values; here values stop through death and ICU discharge, which
+    depend on the course itself (informative dropout), so late visits describe the
+    survivors still in the ICU (see :func:`n_per_visit`).
+    """
+    import warnings
+
+    import statsmodels.formula.api as smf
+
+    rows = _param(adlb, paramcd)
+    rows = rows[rows["AVAL"] > 0].copy()
+    rows["visit"] = np.where(rows["ABLFL"].eq("Y"), 0.0, rows["AVISITN"].astype(float))
+    rows["logv"] = np.log(rows["AVAL"].astype(float))
+    if rows["USUBJID"].nunique() < 2 or rows["visit"].nunique() < 2:
+        return None
+    formula = "logv ~ C(visit)" if time == "visit" else "logv ~ visit"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fit = smf.mixedlm(formula, rows, groups=rows["USUBJID"]).fit(reml=True)
+    except (ValueError, np.linalg.LinAlgError):
+        return None
+    ci = fit.conf_int(alpha=1 - level)
+    terms = [t for t in fit.fe_params.index if t != "Intercept"]
+    out = pd.DataFrame({
+        "term": [f"day {float(t[len('C(visit)[T.'):-1]):g}" if t.startswith("C(") else "per day" for t in terms],
+        "ratio": np.exp(fit.fe_params[terms].to_numpy()),
+        "lower": np.exp(ci.loc[terms, 0].to_numpy()),
+        "upper": np.exp(ci.loc[terms, 1].to_numpy()),
+        "pvalue": fit.pvalues[terms].to_numpy(),
+    })
+    return out if np.isfinite(out[["ratio", "lower", "upper"]].to_numpy()).all() else None
+
+
+@styled
+def spaghetti_plot(adlb: pd.DataFrame, paramcds=("CRP", "IL6", "FERRITIN")):
+    """Each patient's trajectory (a line per patient) on a log axis, with the geometric mean per visit.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel per parameter; thin grey lines are patients, the thick line the geometric
+        mean of the patients observed at each visit (its fall mixes change and dropout).
+    """
+    k = len(paramcds)
+    fig, axes = plt.subplots(1, k, figsize=(min(WIDTH, 2.6 * k), 3.6), squeeze=False)
+    for i, (ax, code) in enumerate(zip(axes[0], paramcds, strict=True)):
+        rows = _param(adlb, code)
+        rows = rows[rows["AVAL"] > 0].assign(day=lambda r: np.where(r["ABLFL"].eq("Y"), 0.0, r["AVISITN"]))
+        for _, grp in rows.sort_values("day").groupby("USUBJID"):
+            ax.plot(grp["day"], grp["AVAL"], color="#7f7f7f", linewidth=0.8, alpha=0.7, marker="o", markersize=2)
+        gm = rows.groupby("day")["AVAL"].apply(lambda v: float(np.exp(np.log(v).mean())))
+        ax.plot(gm.index, gm.to_numpy(), color="#08306b", linewidth=2.4, label="geometric mean")
+        ax.set_yscale("log")
+        ax.set_xlabel("Study day")
+        ax.set_title(f"{chr(65 + i)}  {PARAM_LABELS.get(code, code)}", loc="left", fontweight="bold")
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+    axes[0][0].legend(frameon=False, fontsize=SMALL, loc="lower left")
+    fig.tight_layout()
+    return fig

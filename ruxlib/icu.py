@@ -18,7 +18,8 @@ from .figures import SMALL, WIDTH, styled
 from .io import Study
 
 __all__ = ["EPISODES", "EXIT_CODES", "itt_subjects", "icu_days", "summarise_days", "ecmo_courses", "swimmer_plot",
-           "exit_events", "exit_incidence", "ventilator_free_days", "page_values"]
+           "exit_events", "exit_incidence", "ventilator_free_days", "page_values", "first_ventilation_day",
+           "swimmer_view", "state_occupancy", "MAX_SWIMMERS", "OCCUPANCY_STATES"]
 
 EPISODES = ("ICU", "IMV", "ECMO")
 """Episode types of ``adicu.csv``, outermost first."""
@@ -288,11 +289,119 @@ def _outcome_order(study: Study, days: pd.DataFrame, death: pd.Series, horizon: 
     return key.sort_values(["group", "t", "icu", "imv"], kind="stable").index
 
 
+MAX_SWIMMERS = 60
+"""Above this many patients :func:`swimmer_plot` draws the summary view (:func:`state_occupancy`)."""
+
+
+def first_ventilation_day(study: Study) -> float:
+    """The earliest study day any ITT patient was on invasive ventilation (at most 0).
+
+    The swimmer plot starts here, so the days ventilated before the first dose show.
+    0 without IMV episodes (or when all began on or after the first dose).
+    """
+    ep = study.adicu
+    imv = ep[ep["PARAMCD"].eq("IMV") & ep["USUBJID"].isin(itt_subjects(study))]
+    start = float(imv["ASTDY"].min()) if len(imv) else 0.0
+    return min(np.floor(start), 0.0) if np.isfinite(start) else 0.0
+
+
+def swimmer_view(n: int, max_patients: int = MAX_SWIMMERS) -> str:
+    """``"patients"`` (one bar each) for up to ``max_patients`` patients, else ``"summary"``."""
+    return "patients" if n <= max_patients else "summary"
+
+
+OCCUPANCY_STATES = ("Dead", "ICU, ECMO", "ICU, ventilated", "ICU, not ventilated", "Out of ICU, alive",
+                    "Transferred (unknown)")
+OCCUPANCY_COLOURS = ("#252525", "#08306b", "#4292c6", "#c6dbef", "#a1d99b", "#d9d9d9")
+
+
+def state_occupancy(study: Study, horizon: float = 28, start: float = 0, step: float = 1) -> pd.DataFrame:
+    """How many ITT patients are in each state on each day: the swimmer plot's summary view.
+
+    Parameters
+    ----------
+    study : Study
+        Needs ``adicu``; uses adsl ``DTHDY`` and ``EOTREAS`` if present.
+    horizon, start : float
+        First and last study day (``start`` may be negative: days before the first dose).
+    step : float, default 1
+        Spacing of the days evaluated.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``day``; one column per :data:`OCCUPANCY_STATES`, counts of patients
+        (each row sums to the ITT size).
+
+    Notes
+    -----
+    On day ``t`` a patient is, in this order: dead (``DTHDY <= t``); transferred
+    (censored by :func:`exit_events` at a time ``<= t``: the one transfer rule);
+    on ECMO, ventilated or in the ICU (an episode with ``ASTDY <= t < AENDY``);
+    otherwise out of the ICU alive (also before an ICU stay began).
+    """
+    subjects = itt_subjects(study)
+    ep = study.adicu[study.adicu["USUBJID"].isin(subjects)]
+    death = _death_days(study).reindex(subjects) if "DTHDY" in study.adsl else pd.Series(np.nan, index=subjects)
+    censored = pd.Series(np.inf, index=subjects)
+    if {"DTHDY", "EOTREAS"} <= set(study.adsl.columns):
+        ev = exit_events(study, "ICU")
+        cen = ev[ev["event"] == 0]["time"]
+        censored[cen.index] = cen
+    days = np.arange(start, horizon + step / 2, step)
+    rows = []
+    for t in days:
+        on = {k: set(ep[ep["PARAMCD"].eq(k) & (ep["ASTDY"] <= t) & (ep["AENDY"] > t)]["USUBJID"]) for k in EPISODES}
+        counts = dict.fromkeys(OCCUPANCY_STATES, 0)
+        for u in subjects:
+            if death[u] <= t:
+                state = "Dead"
+            elif censored[u] <= t:
+                state = "Transferred (unknown)"
+            elif u in on["ECMO"]:
+                state = "ICU, ECMO"
+            elif u in on["IMV"]:
+                state = "ICU, ventilated"
+            elif u in on["ICU"]:
+                state = "ICU, not ventilated"
+            else:
+                state = "Out of ICU, alive"
+            counts[state] += 1
+        rows.append(counts)
+    return pd.DataFrame(rows, index=pd.Index(days, name="day"))
+
+
+def _occupancy_plot(study: Study, horizon: float, start: float, ax, fig, max_patients: int):
+    occ = state_occupancy(study, horizon, start, step=0.5)
+    share = 100 * occ.div(occ.sum(axis=1), axis=0)
+    ax.stackplot(share.index, share.T.to_numpy(), labels=OCCUPANCY_STATES, colors=OCCUPANCY_COLOURS,
+                 step="post", edgecolor="none")
+    ax.axvline(0, color="black", linewidth=1.2)
+    ax.set_xlim(start, horizon)
+    ax.set_ylim(0, 100)
+    ax.set_ylabel("Patients (%)")
+    ax.set_xlabel(f"Days since first dose of {study.drug}")
+    ax.set_title(f"Summary view: {len(itt_subjects(study))} patients (more than {max_patients}, "
+                 "too many for one bar each).\nShare of patients in each state per day; the line at day 0 is the first dose.",
+                 fontsize=SMALL, loc="left")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3, frameon=False, fontsize=SMALL)
+    fig.ruxbook_view = "summary"
+    fig.tight_layout()
+    return fig
+
+
 @styled
-def swimmer_plot(study: Study, horizon: float = 28, ax=None):
+def swimmer_plot(study: Study, horizon: float = 28, ax=None, max_patients: int = MAX_SWIMMERS):
     """Swimmer plot of the ICU course, one bar per patient (the paper's Fig. 2).
 
-    Each bar shows, over study days 0 to ``horizon``, the ICU stay (wide, light),
+    The x axis starts at the first ventilation day (:func:`first_ventilation_day`), so
+    the days ventilated before the first dose show; day 0 (first dose) is a vertical
+    line. A death after ``horizon`` is marked at the right edge with its day. With more
+    than ``max_patients`` patients the figure switches to the summary view: the share of
+    patients in each state per day (:func:`state_occupancy`), with a note in its title;
+    the figure's attribute ``ruxbook_view`` says which (``"patients"`` or ``"summary"``).
+
+    Each bar shows, from the first ventilation day to ``horizon``, the ICU stay (wide, light),
     invasive mechanical ventilation (middle) and ECMO (narrow, dark). The end of
     treatment (``adsl.TRTDURD``) is marked with a symbol for ``EOTREAS``, a
     death (``adtte`` OS event) with a black cross (which replaces the
@@ -309,6 +418,8 @@ def swimmer_plot(study: Study, horizon: float = 28, ax=None):
         Last study day shown.
     ax : matplotlib Axes, optional
         Axes to draw on; a new figure is made when omitted.
+    max_patients : int, default :data:`MAX_SWIMMERS`
+        Above this many patients, the summary view.
 
     Returns
     -------
@@ -318,16 +429,22 @@ def swimmer_plot(study: Study, horizon: float = 28, ax=None):
     death = _death_days(study)
     order = _outcome_order(study, days, death, horizon)
     n = len(order)
+    start = first_ventilation_day(study)
+    if swimmer_view(n, max_patients) == "summary":
+        if ax is None:
+            fig, ax = plt.subplots(figsize=(WIDTH, 4.8))
+        return _occupancy_plot(study, horizon, start, ax, ax.figure, max_patients)
     if ax is None:
         fig, ax = plt.subplots(figsize=(WIDTH, 0.34 * n + 2.4))
     else:
         fig = ax.figure
+    fig.ruxbook_view = "patients"
     ypos = {u: n - 1 - i for i, u in enumerate(order)}
     ep = study.adicu[study.adicu["USUBJID"].isin(order)]
     for kind in EPISODES:
         sub = ep[ep["PARAMCD"].eq(kind)]
         for _, r in sub.iterrows():
-            a, b = max(r["ASTDY"], 0.0), min(r["AENDY"], horizon)
+            a, b = max(r["ASTDY"], start), min(r["AENDY"], horizon)
             if b <= a:
                 continue
             ax.barh(ypos[r["USUBJID"]], b - a, left=a, height=HEIGHTS[kind],
@@ -362,19 +479,33 @@ def swimmer_plot(study: Study, horizon: float = 28, ax=None):
     if len(dead_in):
         handles.append(Line2D([], [], marker="X", color="black", linestyle="none", markersize=10,
                               label="Death"))
-    if "D28STAT" in adsl:
+    later = death.reindex(order)
+    later = later[later.gt(horizon)]
+    for u in later.index:
+        ax.plot(horizon, ypos[u], marker=">", color="black", markeredgecolor="black", markersize=8,
+                linestyle="none", zorder=5, clip_on=False)
+    if len(later):
+        handles.append(Line2D([], [], marker=">", color="black", markeredgecolor="black", linestyle="none",
+                              markersize=8, label=f"Died after day {horizon:g} (day at right)"))
+    if "D28STAT" in adsl or len(later):
         for u in order:
-            s = adsl.at[u, "D28STAT"]
-            if isinstance(s, str):
-                ax.text(horizon + 1.2, ypos[u], STATUS_TEXT.get(s, s.capitalize()), va="center",
-                        fontsize=SMALL, color="#333333")
+            s = adsl.at[u, "D28STAT"] if "D28STAT" in adsl else None
+            text = STATUS_TEXT.get(s, s.capitalize()) if isinstance(s, str) else ""
+            if u in later.index:
+                text = f"{text}; died day {later[u]:g}" if text else f"died day {later[u]:g}"
+            if text:
+                ax.text(horizon + 1.2, ypos[u], text, va="center", fontsize=SMALL, color="#333333")
         ax.text(horizon + 1.2, n - 0.2, f"Status at day {horizon:g}", fontsize=SMALL,
                 fontweight="bold", va="bottom")
     ax.set_yticks([ypos[u] for u in order], list(order), fontsize=SMALL)
     ax.set_ylim(-0.7, n - 0.3)
-    ax.set_xlim(0, horizon + 0.4)
+    ax.set_xlim(start, horizon + 0.4)
     ticks = np.arange(0, horizon + 0.1, 7)
-    ax.set_xticks(ticks)
+    ax.set_xticks(np.concatenate([np.arange(-7, start - 0.1, -7)[::-1], ticks]))
+    ax.axvline(0, color="black", linewidth=1.2, zorder=3)
+    if start < 0:
+        ax.axvspan(start, 0, color="#f0f0f0", zorder=0)
+        ax.text(start / 2, n - 0.25, "before\nfirst dose", ha="center", va="bottom", fontsize=SMALL, color="#555555")
     ax.set_xlabel(f"Days since first dose of {study.drug}")
     ax.set_ylabel("Patient")
     ax.grid(axis="x", color="#dddddd", zorder=0)
@@ -427,10 +558,11 @@ def page_values(study: Study, horizon: float = 28) -> dict[str, object]:
     names = ["icu-course-n", "icu-course-ecmo-n", "icu-course-ecmo-text", "icu-course-full-icu",
              "ecmo.days_short", "ecmo.n_short", "ecmo.days_full", "ecmo.n_full"]
     names += [f"icu-course-{key}-{stat}" for key in ("icu", "imv") for stat in ("median", "min", "max")]
-    names += [*BEYOND_NAMES]
+    names += [*BEYOND_NAMES, "icu-course-swimmer-start", "icu-course-swimmer-max"]
     if study.adicu is None:
         return out | dict.fromkeys(names)
     out.update(_beyond_values(study, horizon))
+    out.update({"icu-course-swimmer-start": first_ventilation_day(study), "icu-course-swimmer-max": MAX_SWIMMERS})
     days = icu_days(study, horizon)
     summary = summarise_days(days)
     out.update({f"icu-course-{key}-{stat}": summary.loc[col, stat]
@@ -453,7 +585,7 @@ def page_values(study: Study, horizon: float = 28) -> dict[str, object]:
 
 
 BEYOND_NAMES = tuple(f"icu-course-{e}-{v}" for e in ("icu", "imv")
-                     for v in ("cif-alive", "cif-death", "naive", "transferred")) + tuple(
+                     for v in ("cif-alive", "cif-death", "naive", "transferred", "transferred-by")) + tuple(
     f"icu-course-vfd-{v}" for v in ("median", "q1", "q3", "n", "zero", "unknown", "median-worst", "median-best"))
 
 
@@ -479,7 +611,8 @@ def _beyond_values(study: Study, horizon: float) -> dict[str, object]:
         out.update({f"icu-course-{key}-cif-alive": 100 * float(at["cif1"]),
                     f"icu-course-{key}-cif-death": 100 * float(at["cif2"]),
                     f"icu-course-{key}-naive": 100 * naive,
-                    f"icu-course-{key}-transferred": int((ev["event"] == 0).sum())})
+                    f"icu-course-{key}-transferred": int((ev["event"] == 0).sum()),
+                    f"icu-course-{key}-transferred-by": int(((ev["event"] == 0) & (ev["time"] <= horizon)).sum())})
     if exit_events(study, "IMV").empty:
         return out
     vfd = ventilator_free_days(study, horizon)

@@ -40,6 +40,7 @@ __all__ = [
     "outcome_table",
     "page_values",
     "RELATED",
+    "transferred_by",
 ]
 
 RELATED = ("Y", "YES", "RELATED", "POSSIBLE", "POSSIBLY RELATED", "PROBABLE", "PROBABLY RELATED",
@@ -156,19 +157,17 @@ def recovery_of_pneumonia(study: Study, day: float = 14) -> OutcomeResult:
     idx = _itt(study)
     death, last = _death_day(study), _last_known(study)
     support = pd.concat([_in_episode(study.adicu, idx, p, day) for p in ("ICU", "IMV", "ECMO")], axis=1).any(axis=1)
-    adsl = study.adsl.set_index("USUBJID").reindex(idx)
-    eot = adsl["EOTREAS"] if "EOTREAS" in adsl else pd.Series("", index=idx)
-    icu_end = study.adicu.groupby("USUBJID")["AENDY"].max().reindex(idx)
+    transferred = transferred_by(study, day)
     status = []
     for u in idx:
-        if not np.isnan(death[u]) and death[u] <= day:
+        if u in transferred:
+            status.append("unknown (transferred)")
+        elif not np.isnan(death[u]) and death[u] <= day:
             status.append("dead")
         elif np.isnan(last[u]) or last[u] < day:
             status.append("unknown (follow-up ends before day)")
         elif support[u]:
             status.append("not recovered")
-        elif eot[u] == "TRANSFERRED" and not (icu_end[u] >= day):
-            status.append("unknown (transferred)")
         else:
             status.append("recovered")
     detail = pd.DataFrame({"status": status}, index=idx)
@@ -180,6 +179,26 @@ def recovery_of_pneumonia(study: Study, day: float = 14) -> OutcomeResult:
         text += f"; {unknown} unknown"
     return OutcomeResult("recovery_pneumonia", title, frame, definition, True, n=n, events=k,
                          value=(k / n if n else None), ci=ci, result=text, proxy=True, detail=detail)
+
+
+def transferred_by(study: Study, day: float) -> pd.Index:
+    """ITT patients censored by the transfer rule on or before ``day``.
+
+    The patients with :func:`ruxlib.icu.exit_events` (ICU) code 0 (transferred while
+    still in the ICU) at a time ``<= day``: the one transfer rule shared by the ICU
+    and the registered-outcomes pages. Empty without adicu.csv or adsl ``EOTREAS``/``DTHDY``.
+
+    Examples
+    --------
+    A patient transferred from the ICU on day 6 is in ``transferred_by(study, 14)``
+    and not in ``transferred_by(study, 5)``.
+    """
+    from .icu import exit_events
+
+    if study.adicu is None or not {"DTHDY", "EOTREAS"} <= set(study.adsl.columns):
+        return pd.Index([], name="USUBJID")
+    ev = exit_events(study, "ICU")
+    return ev.index[(ev["event"] == 0) & (ev["time"] <= day)]
 
 
 # ---------------------------------------------------------------- 2-4. marker responses
@@ -451,4 +470,8 @@ def page_values(study: Study, day: float = 14, month: float = 30, registry_dir=N
         out[f"{key}-value"] = None if r.value is None else scale * r.value
         out[f"{key}-events"] = r.events
         out[f"{key}-n"] = r.n
+        if r.id == "overall_survival":
+            out[f"{key}-lower"] = None if r.ci is None else 100 * r.ci.lower
+            out[f"{key}-upper"] = None if r.ci is None else 100 * r.ci.upper
+    out["registry-outcomes-transferred"] = len(transferred_by(study, day)) if study.adicu is not None else None
     return out

@@ -130,3 +130,89 @@ def test_biomarker_plot_puts_stars_over_a_clearly_lower_visit():
     assert biomarkers.visit_tests(adlb, "CRP").loc[1, "stars"] == "***"
     fig = biomarkers.biomarker_plot(adlb, paramcds=("CRP",))
     assert "***" in [t.get_text() for t in fig.axes[0].texts]
+
+
+# ------------------------------------------------------------ beyond the paper (issue 12)
+
+# Baselines 10, 20, 40 and day-7 values 5, 10, 40: log changes -a, -a, 0 with a = log 2.
+GMR_LAB = lab([
+    ("A", "CRP", 0, 10.0), ("B", "CRP", 0, 20.0), ("C", "CRP", 0, 40.0),
+    ("A", "CRP", 7, 5.0), ("B", "CRP", 7, 10.0), ("C", "CRP", 7, 40.0),
+])
+
+
+def test_gmr_by_hand():
+    a = math.log(2)
+    row = biomarkers.gmr_to_baseline(GMR_LAB, "CRP").iloc[0]
+    assert row["n_pairs"] == 3
+    # mean -2a/3: GMR = 2^(-2/3); sd = a/sqrt(3), se = a/3; t(0.975, 2) = 4.302652729911275
+    assert row["gmr"] == pytest.approx(2 ** (-2 / 3))
+    t = 4.302652729911275
+    assert row["lower"] == pytest.approx(math.exp(a * (-2 - t) / 3))
+    assert row["upper"] == pytest.approx(math.exp(a * (-2 + t) / 3))
+    assert (row["lower"], row["upper"]) == pytest.approx((0.23317, 1.70247), abs=1e-4)
+    # Walsh averages -a, -a, 0, -a, -a/2, -a/2: median -3a/4
+    assert row["hl"] == pytest.approx(2 ** (-3 / 4))
+    # paired t = (-2a/3) / (a/3) = -2 on 2 df: two-sided p = 1 - 2/sqrt(6)
+    assert row["pvalue"] == pytest.approx(1 - 2 / math.sqrt(6))
+
+
+def test_gmr_needs_two_pairs_for_an_interval():
+    row = biomarkers.gmr_to_baseline(ADLB, "CRP").set_index("AVISITN").loc[14.0]
+    assert row["n_pairs"] == 1 and row["gmr"] == pytest.approx(10.0) and np.isnan(row["lower"])
+
+
+def test_mixed_model_on_complete_balanced_data_gives_the_gmr():
+    # balanced and complete: the visit effect of the random-intercept model is the mean paired log change
+    mm = biomarkers.mixed_model(GMR_LAB, "CRP")
+    assert mm["term"].tolist() == ["day 7"]
+    assert mm["ratio"].iloc[0] == pytest.approx(2 ** (-2 / 3), rel=1e-4)
+    assert biomarkers.mixed_model(lab([("A", "CRP", 0, 1.0)]), "CRP") is None
+
+
+def _all_down(ids, paramcd, visit, start=0):
+    """Baseline 100 + 10 k, visit value lower by k + 1: every pair falls, by distinct amounts."""
+    rows = []
+    for k, u in enumerate(ids):
+        rows.append((u, paramcd, 0, 100.0 + 10 * k))
+        rows.append((u, paramcd, visit, 100.0 + 10 * k - (k + 1)))
+    return rows
+
+
+def test_holm_across_all_tests_by_hand():
+    # All pairs fall: exact signed-rank p = 2 / 2^n. CRP day 3: 5 pairs, p = 1/16; CRP day 7:
+    # 6 pairs, p = 1/32; IL6 day 3: 4 pairs, p = 1/8.
+    rows = _all_down("ABCDEF", "CRP", 7)
+    rows += [(u, "CRP", 3, 100.0 + 10 * k - (k + 1)) for k, u in enumerate("ABCDE")]
+    rows += _all_down("ABCD", "IL6", 3)
+    table = biomarkers.holm_all(lab(rows), ["CRP", "IL6"]).set_index(["PARAMCD", "AVISITN"])
+    assert table["pvalue"].tolist() == pytest.approx([1 / 16, 1 / 32, 1 / 8])
+    # within CRP (m = 2): 2/32 = 0.0625, max(0.0625, 1/16) = 0.0625; IL6 alone: 0.125
+    assert table["holm_within"].tolist() == pytest.approx([0.0625, 0.0625, 0.125])
+    # across all (m = 3): 3/32 = 0.09375; 2/16 = 0.125; 1/8 = 0.125
+    assert table.loc[("CRP", 7.0), "holm_all"] == pytest.approx(0.09375)
+    assert table.loc[("CRP", 3.0), "holm_all"] == pytest.approx(0.125)
+    assert table.loc[("IL6", 3.0), "holm_all"] == pytest.approx(0.125)
+
+
+def test_n_per_visit_says_where_the_missing_went(tmp_path):
+    from studyfolder import write_study
+
+    s = write_study(
+        tmp_path / "s",
+        adsl="USUBJID,AGE,SEX,EOTREAS\nA,50,M,COMPLETED\nB,60,F,DEATH\nC,70,M,DISCHARGED FROM ICU",
+        adtte="USUBJID,PARAMCD,AVAL,CNSR\nA,OS,90,1\nB,OS,5,0\nC,OS,90,1",
+        adicu="USUBJID,PARAMCD,ASTDY,AENDY\nA,ICU,-1,30\nB,ICU,-1,5\nC,ICU,-1,6",
+        adlb=("USUBJID,PARAMCD,AVISITN,AVAL\nA,CRP,0,10\nB,CRP,0,20\nC,CRP,0,30\n"
+              "A,CRP,3,9\nB,CRP,3,19\nC,CRP,3,29\nA,CRP,7,8"),
+    )
+    n = biomarkers.n_per_visit(s, "CRP").set_index("AVISITN")
+    assert n.loc[3.0].tolist() == [3, 0, 0, 0]
+    # day 7: B died on day 5, C left the ICU alive on day 6
+    assert n.loc[7.0].tolist() == [1, 1, 1, 0]
+
+
+def test_spaghetti_plot_draws_one_line_per_patient_and_the_mean():
+    fig = biomarkers.spaghetti_plot(GMR_LAB, paramcds=("CRP",))
+    ax = fig.axes[0]
+    assert len(ax.lines) == 4 and ax.get_yscale() == "log"

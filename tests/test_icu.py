@@ -256,3 +256,34 @@ def test_an_episode_that_ended_before_the_first_dose_is_not_at_risk(tmp_path):
     )
     assert list(icu.exit_events(study).index) == ["B"]
     assert icu.exit_incidence(study)["cif1"].iloc[-1] == 1.0
+
+
+def test_swimmer_starts_at_the_first_ventilation_day_and_marks_later_deaths(cr_study, study):
+    # cr_study: P2 ventilated from day -2; the fixture `study`: A from day -2.5 -> axis from -3
+    assert icu.first_ventilation_day(cr_study) == -2
+    assert icu.first_ventilation_day(study) == -3
+    fig = icu.swimmer_plot(cr_study)
+    ax = fig.axes[0]
+    assert ax.get_xlim()[0] == -2 and fig.ruxbook_view == "patients"
+    texts = [t.get_text() for t in ax.texts]
+    # P4 dies on day 30, after the horizon of 28
+    assert any(t.endswith("died day 30") for t in texts)
+    assert "Died after day 28 (day at right)" in [t.get_text() for t in ax.get_legend().get_texts()]
+
+
+def test_swimmer_switches_to_the_summary_view_above_the_limit(cr_study):
+    assert icu.swimmer_view(60) == "patients" and icu.swimmer_view(61) == "summary"
+    fig = icu.swimmer_plot(cr_study, max_patients=4)  # 5 patients > 4
+    assert fig.ruxbook_view == "summary"
+    assert "Summary view: 5 patients" in fig.axes[0].get_title(loc="left")
+
+
+def test_state_occupancy_by_hand(cr_study):
+    occ = icu.state_occupancy(cr_study, horizon=28, start=-2)
+    # day 0: all 5 in the ICU on the ventilator
+    assert occ.loc[0.0, "ICU, ventilated"] == 5
+    # day 13: P1 out (ICU ended day 10), P2 dead (day 5), P3 transferred (censored day 12),
+    # P4 ventilated, P5 in the ICU off the ventilator (extubated day 9, transferred day 15)
+    assert occ.loc[13.0].to_dict() == {"Dead": 1, "ICU, ECMO": 0, "ICU, ventilated": 1, "ICU, not ventilated": 1,
+                                       "Out of ICU, alive": 1, "Transferred (unknown)": 1}
+    assert (occ.sum(axis=1) == 5).all()

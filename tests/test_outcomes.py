@@ -124,3 +124,37 @@ def test_toxicity_counts_related_events_within_one_month(tmp_path):
     assert r.detail["related_ae"].tolist() == [True, False, True, False]
     assert (r.events, r.n) == (2, 4)
     assert "1 related event(s) without onset day counted" in r.result
+
+
+# One transfer rule (issue 12): T1 leaves the ICU alive on day 8; T2 is transferred from the
+# ICU on day 6 and dies in another hospital on day 10; T3 is transferred on day 20 (after day 14);
+# T4 dies in the ICU on day 4.
+TR_ADSL = {"USUBJID": ["T1", "T2", "T3", "T4"], "AGE": [50] * 4, "SEX": ["M"] * 4,
+           "EOTREAS": ["DISCHARGED FROM ICU", "TRANSFERRED", "TRANSFERRED", "DEATH"]}
+TR_ADTTE = {"USUBJID": ["T1", "T2", "T3", "T4"], "PARAMCD": ["OS"] * 4, "AVAL": [90, 10, 90, 4],
+            "CNSR": [1, 0, 1, 0]}
+TR_ADICU = {"USUBJID": ["T1", "T2", "T3", "T4"], "PARAMCD": ["ICU"] * 4,
+            "ASTDY": [-1, -1, -1, -1], "AENDY": [8, 6, 20, 4]}
+
+
+@pytest.mark.parametrize("day, transferred", [(14, 1), (28, 2), (5, 0)])
+def test_icu_and_outcomes_pages_count_the_same_transfers(tmp_path, day, transferred):
+    from ruxlib import icu
+
+    s = write_study(tmp_path, TR_ADSL, adtte=TR_ADTTE, adicu=TR_ADICU)
+    icu_values = icu.page_values(s, horizon=day)
+    out_values = outcomes.page_values(s, day=day)
+    assert icu_values["icu-course-icu-transferred-by"] == transferred
+    assert out_values["registry-outcomes-transferred"] == transferred
+    status = outcomes.recovery_of_pneumonia(s, day=day).detail["status"]
+    assert int(status.eq("unknown (transferred)").sum()) == transferred
+
+
+def test_a_death_after_transfer_is_censored_at_transfer_on_both_pages(tmp_path):
+    from ruxlib import icu
+
+    s = write_study(tmp_path, TR_ADSL, adtte=TR_ADTTE, adicu=TR_ADICU)
+    assert icu.exit_events(s, "ICU").loc["T2"].tolist() == [6, 0]
+    status = outcomes.recovery_of_pneumonia(s, day=14).detail["status"]
+    # T2 died on day 10 in another hospital; the rule censors at transfer: unknown, not dead
+    assert status.tolist() == ["recovered", "unknown (transferred)", "not recovered", "dead"]
