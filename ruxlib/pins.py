@@ -38,7 +38,7 @@ import yaml
 from .paths import DATA
 
 __all__ = ["ASSUMPTIONS_FILE", "BOX_TITLE", "bounds_text", "CONCLUSIONS", "ENSEMBLE_FILE", "Conclusion", "annotate", "bounds", "box",
-           "by_name", "class_counts", "span", "conclusions", "conclusions_plot", "load", "load_assumptions", "mark", "marker"]
+           "by_name", "class_counts", "frequencies", "span", "conclusions", "conclusions_plot", "load", "load_assumptions", "mark", "marker"]
 
 ENSEMBLE_FILE = DATA / "published" / "ensemble.json"
 ASSUMPTIONS_FILE = DATA / "published" / "assumptions.yml"
@@ -70,6 +70,26 @@ def by_name(doc: dict) -> dict[str, dict]:
     with the names of :data:`SAME_AS`."""
     rows = {r["name"]: r for r in doc["numbers"] if r["page"] != "ledger"}
     return rows | {alias: rows[name] for alias, name in SAME_AS.items() if name in rows}
+
+
+def frequencies(doc: dict | None, name: str) -> pd.DataFrame | None:
+    """How often each value of the non-numeric number ``name`` arises over the ensemble.
+
+    Returns ``value, datasets, share`` (share in % of the ensemble), most frequent first, or
+    ``None`` when the document has no counts for it (absent file, or a number with a range).
+
+    Examples
+    --------
+    >>> doc = {"solutions": 4, "numbers": [{"page": "p", "name": "p-x", "counts": [["a", 3], ["b", 1]]}]}
+    >>> frequencies(doc, "p-x").to_dict("records")
+    [{'value': 'a', 'datasets': 3, 'share': 75.0}, {'value': 'b', 'datasets': 1, 'share': 25.0}]
+    """
+    row = by_name(doc).get(name) if doc else None
+    if not row or not row.get("counts"):
+        return None
+    table = pd.DataFrame(row["counts"], columns=["value", "datasets"])
+    table["share"] = 100 * table["datasets"] / doc["solutions"]
+    return table
 
 
 def _fmt(value, spec: str) -> str:

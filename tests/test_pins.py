@@ -127,3 +127,13 @@ def test_a_number_with_a_proven_bound_shows_it():
 
     assert marker({"class": "bounded", "min": 2, "max": 4, "shipped": 5, "proven": [1, 6]}, ".0f") == \
         " (consistent datasets: 1–6, proven)"
+
+
+def test_frequencies_of_a_text_number_over_the_ensemble():
+    # 100 datasets: pattern A in 70, B in 30 (hand-made document)
+    doc = {"solutions": 100, "numbers": [{"page": "biomarkers", "name": "biomarkers-sig-text",
+                                          "counts": [["A", 70], ["B", 30]]},
+                                         {"page": "biomarkers", "name": "biomarkers-n", "min": 1, "max": 2}]}
+    table = pins.frequencies(doc, "biomarkers-sig-text")
+    assert table["share"].tolist() == [70.0, 30.0] and table["value"].tolist() == ["A", "B"]
+    assert pins.frequencies(doc, "biomarkers-n") is None and pins.frequencies(None, "x") is None
