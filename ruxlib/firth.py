@@ -34,7 +34,7 @@ from scipy import stats as _st
 
 from .stats import TestResult
 
-__all__ = ["RegressionFit", "cox_fit", "logistic_fit", "lr_test"]
+__all__ = ["RegressionFit", "cox_fit", "logistic_fit", "lr_test", "profile_ci"]
 
 
 @dataclass(frozen=True)
@@ -317,6 +317,75 @@ def logistic_fit(y, x, firth: bool = False, max_iter: int = 50, tol: float = 1e-
     free_null[0] = True
     return _fit("logistic", parts, ("(Intercept)", *names), p, free_null, firth, max_iter, tol, len(yv),
                 ("logistic", yv, xm), step_tol=1e-8)
+
+
+def _parts_of(fit: RegressionFit):
+    kind, *data = fit._data
+    if kind == "cox":
+        t, e, xm = data
+
+        def parts(b, third):
+            return _cox_parts(b, t, e, xm, third)
+        return parts, None if not fit.firth else 1e-8, len(xm)
+    yv, xm = data
+
+    def parts(b, third):
+        return _logit_parts(b, yv, xm, third)
+    return parts, 1e-8, len(xm)
+
+
+def _profile(fit: RegressionFit, j: int, value: float) -> float:
+    """The (penalised) log likelihood maximised over the other coefficients with coefficient ``j`` at ``value``."""
+    parts, step_tol, _ = _parts_of(fit)
+    p = len(fit.coef)
+    free = np.ones(p, bool)
+    free[j] = False
+    start = fit.coef.copy()
+    start[j] = value
+    return _newton(parts, p, fit.firth, free, start, 100, 1e-12, step_tol)[1]
+
+
+def profile_ci(fit: RegressionFit, term: str | int, level: float = 0.95) -> tuple[float, float]:
+    """Profile (penalised) likelihood confidence interval of one coefficient.
+
+    Parameters
+    ----------
+    fit : RegressionFit
+        From :func:`cox_fit` or :func:`logistic_fit`.
+    term : str or int
+        The coefficient's name or position in ``fit.names``.
+    level : float, default 0.95
+
+    Returns
+    -------
+    tuple of float
+        ``(lower, upper)``: the values b where 2 [l*(β̂) - l*_profile(b)] equals the
+        ``level`` quantile of χ²₁, l*_profile the (penalised) log likelihood maximised over
+        the other coefficients. A bound that does not exist within 50 units of β̂ (the
+        profile never drops far enough, as for an ordinary fit under separation) is
+        ``-inf`` or ``inf``. With Firth, this is the interval of R ``coxphf`` and ``logistf``.
+    """
+    from scipy.optimize import brentq
+
+    j = fit.names.index(term) if isinstance(term, str) else int(term)
+    target = fit.loglik - _st.chi2.ppf(level, 1) / 2
+    beta = float(fit.coef[j])
+
+    def gap(b):
+        return _profile(fit, j, b) - target
+
+    bounds = []
+    for direction in (-1.0, 1.0):
+        step, found = 0.5, None
+        while step <= 50:
+            b = beta + direction * step
+            if gap(b) < 0:
+                lo, hi = sorted((beta + direction * step / 2 if step > 0.5 else beta, b))
+                found = brentq(gap, lo, hi, xtol=1e-8)
+                break
+            step *= 2
+        bounds.append(found if found is not None else direction * np.inf)
+    return bounds[0], bounds[1]
 
 
 def lr_test(fit: RegressionFit, term: str | int) -> TestResult:

@@ -342,7 +342,22 @@ def page_values(study: Study, horizon: float = 28) -> dict[str, object]:
 BEYOND_NAMES = ("lnr-perm-limit", "lnr-perm-p", "lnr-perm-method", "lnr-perm-splits", "lnr-perm-resamples", "lnr-perm-seed",
                 "lnr-trunc-chisq", "lnr-trunc-p", "lnr-trunc-perm-p", "lnr-n-deaths-after",
                 "lnr-cox-beta", "lnr-cox-se", "lnr-cox-wald-p", "lnr-cox-lr-chisq", "lnr-cox-lr-p", "lnr-cox-ratio",
-                "lnr-firth-beta", "lnr-firth-se", "lnr-firth-wald-p", "lnr-firth-lr-p", "lnr-firth-hr-half", "lnr-wald-fails", "lnr-direction")
+                "lnr-firth-beta", "lnr-firth-se", "lnr-firth-wald-p", "lnr-firth-lr-p", "lnr-firth-hr-half", "lnr-firth-hr-half-lower", "lnr-firth-hr-half-upper",
+                "lnr-firth-hr-half-text", "lnr-firth-hr-half-ci-text", "lnr-firth-ci-verdict",
+                "lnr-wald-fails", "lnr-direction")
+
+
+def ratio_text(x: float) -> str:
+    """A ratio for prose: two significant digits, whole numbers from 100, a power of ten from a million.
+
+    >>> ratio_text(0.8312), ratio_text(2.639), ratio_text(239.5), ratio_text(1.76e9)
+    ('0.83', '2.6', '240', 'about 10^9')
+    """
+    if x >= 1e6:
+        return f"about 10^{round(math.log10(x))}"
+    if x >= 100:
+        return f"{float(f'{x:.2g}'):,.0f}"
+    return f"{x:.2g}"
 
 
 def count_text(n: int) -> str:
@@ -400,7 +415,17 @@ def _beyond_values(study: Study, horizon: float, known: dict) -> dict[str, objec
     if np.isfinite(firth.se[0]) and firth.se[0] > 0:
         out.update({"lnr-firth-beta": float(firth.coef[0]), "lnr-firth-se": float(firth.se[0]),
                     "lnr-firth-wald-p": float(firth.wald_p[0]), "lnr-firth-lr-p": firth.lr.pvalue,
-                    "lnr-firth-hr-half": float(0.5 ** firth.coef[0])})
+                    "lnr-firth-hr-half": float(0.5 ** firth.coef[0]),
+                    "lnr-firth-hr-half-text": ratio_text(float(0.5 ** firth.coef[0]))})
+        from .firth import profile_ci
+
+        lower, upper = profile_ci(firth, 0)  # 95 % profile penalised likelihood interval of beta
+        if np.isfinite(lower) and np.isfinite(upper):
+            out.update({"lnr-firth-hr-half-lower": float(0.5 ** upper), "lnr-firth-hr-half-upper": float(0.5 ** lower),
+                        "lnr-firth-hr-half-ci-text": f"{ratio_text(0.5 ** upper)} to {ratio_text(0.5 ** lower)}",
+                        "lnr-firth-ci-verdict": (
+                            "it excludes 1, so the direction is clear; its width shows how poorly the size is known"
+                            if lower > 0 or upper < 0 else "it includes 1, so even the direction is uncertain")})
     return out
 
 

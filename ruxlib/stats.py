@@ -89,7 +89,8 @@ class TestResult:
         Two-sided p-value (for the log-rank test the upper chi-square tail;
         for :func:`binomial_test` the side its ``test`` names).
     method : str
-        How the p-value was obtained: ``"exact"``, ``"normal"`` or ``"chi-square"``.
+        How the p-value was obtained: ``"exact"``, ``"normal"``, ``"chi-square"`` or
+        ``"Monte Carlo"`` (random permutations, :func:`ruxlib.survival.logrank_permutation`).
     n : int
         Subjects used in total (for :func:`signed_rank`, the pairs with a
         non-zero difference).

@@ -61,8 +61,9 @@ CONF_TYPES = ("log-log", "log", "plain")
 PERMUTATION_LIMIT = 200_000
 """The largest number of label splits :func:`logrank_permutation` enumerates; above it, Monte Carlo."""
 
-PERMUTATION_RESAMPLES = 100_000
-"""Random label splits drawn by :func:`logrank_permutation` when it cannot enumerate them all."""
+PERMUTATION_RESAMPLES = 20_000
+"""Random label splits drawn by :func:`logrank_permutation` when it cannot enumerate them all
+(Monte Carlo standard error of a p value near 0.05: about 0.0015)."""
 
 KM_COLUMNS = ["time", "n_risk", "n_event", "n_censor", "surv", "se", "lower", "upper"]
 
@@ -467,7 +468,7 @@ def logrank_permutation(adtte: pd.DataFrame, group: pd.Series, paramcd: str = "O
         Censor administratively at this day first (:func:`truncate`).
     limit : int, default :data:`PERMUTATION_LIMIT` (200,000)
         Enumerate every split when there are at most this many, else Monte Carlo.
-    n_resamples : int, default :data:`PERMUTATION_RESAMPLES` (100,000)
+    n_resamples : int, default :data:`PERMUTATION_RESAMPLES` (20,000)
         Random splits drawn for the Monte Carlo p value.
     seed : int, default 0
         Seed of the Monte Carlo draws (``numpy.random.default_rng``).

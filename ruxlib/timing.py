@@ -350,7 +350,7 @@ def _regression_values(study: Study) -> dict[str, object]:
     """Firth logistic regression of a poor outcome on VENTPRED: OR per day, penalised LR p, counts."""
     from .firth import lr_test
 
-    keys = ("firth-or", "firth-p", "firth-n", "firth-n-poor", "firth-compare")
+    keys = ("firth-or", "firth-p", "firth-n", "firth-n-poor", "firth-compare", "firth-or-lower", "firth-or-upper")
     try:
         fit = outcome_regression(study)
     except ValueError:
@@ -371,7 +371,12 @@ def _regression_values(study: Study) -> dict[str, object]:
                    "less than that comparison suggests")
     else:
         compare = "below 0.05, unlike the two-group comparison"
-    return {"time-to-start-firth-or": float(np.exp(fit.coef[1])), "time-to-start-firth-p": p,
+    from .firth import profile_ci
+
+    lower, upper = profile_ci(fit, 1)
+    ci = {"time-to-start-firth-or-lower": float(np.exp(lower)) if np.isfinite(lower) else None,
+          "time-to-start-firth-or-upper": float(np.exp(upper)) if np.isfinite(upper) else None}
+    return ci | {"time-to-start-firth-or": float(np.exp(fit.coef[1])), "time-to-start-firth-p": p,
             "time-to-start-firth-n": n, "time-to-start-firth-n-poor": n_poor, "time-to-start-firth-compare": compare}
 
 

@@ -109,3 +109,35 @@ def test_cox_on_log_lnr_shipped_data_wald_fails_lr_does_not():
     assert -20 < fit.coef[0] < -10
     penal = lnr.lnr_cox(study, firth=True)
     assert penal.coef[0] > fit.coef[0] and np.isfinite(penal.se[0])
+
+
+def test_profile_ci_two_subject_firth_cox_by_hand():
+    # As above: l*(b) = 1.5 log p + 0.5 log(1 - p), p = e^b / (1 + e^b), maximal at p = 3/4.
+    # The 95 % profile bounds solve 2 [l*(log 3) - l*(b)] = 3.841459 (chi-square 1 df, 95 %).
+    # Solved here on that closed form, independently of the library's Newton-Raphson.
+    from scipy.optimize import brentq
+
+    def lstar(b):
+        p = 1 / (1 + np.exp(-b))
+        return 1.5 * np.log(p) + 0.5 * np.log(1 - p)
+
+    def gap(b):
+        return 2 * (lstar(np.log(3)) - lstar(b)) - 3.841459
+
+    lower, upper = brentq(gap, -10, np.log(3)), brentq(gap, np.log(3), 20)
+    fit = firth.cox_fit([1, 2], [1, 0], [1, 0], firth=True)
+    lo, hi = firth.profile_ci(fit, 0)
+    assert lo == pytest.approx(lower, abs=1e-5)
+    assert hi == pytest.approx(upper, abs=1e-5)
+    assert lo < np.log(3) < hi
+
+
+def test_profile_ci_is_open_for_the_ordinary_fit_under_separation_and_finite_with_firth():
+    # The separated data above: the ordinary profile likelihood rises for ever as b grows, so it
+    # never drops by chi2(0.95)/2 = 1.92 on that side and the upper bound is infinite; Firth's is finite.
+    time, event, x = [1, 2, 3, 4, 5, 6, 7, 8], [1, 1, 1, 0, 1, 0, 0, 0], [1, 1, 1, 1, 0, 0, 0, 0]
+    lo, hi = firth.profile_ci(firth.cox_fit(time, event, x), 0)
+    assert np.isfinite(lo) and hi == np.inf
+    penal = firth.cox_fit(time, event, x, firth=True)
+    lo, hi = firth.profile_ci(penal, 0)
+    assert np.isfinite(lo) and np.isfinite(hi) and lo < penal.coef[0] < hi

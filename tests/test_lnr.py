@@ -285,3 +285,17 @@ def test_direction_of_the_key_result_is_computed(study):
     assert lnr.page_values(_shipped())["lnr-direction"] == "a lower median baseline LNR than"
     # Toy: non-survivors A (0.02), B (0.04); survivors I 0.01, C 0.05, D 0.05, E 0.10, F 0.20 (median 0.05).
     assert lnr.page_values(study)["lnr-direction"] == "a lower median baseline LNR than"
+
+
+def test_ratio_and_count_texts():
+    assert lnr.ratio_text(0.8312) == "0.83"
+    assert lnr.ratio_text(239.5) == "240"
+    assert lnr.ratio_text(1.76e9) == "about 10^9"
+    assert lnr.count_text(999) == "999"
+
+
+def test_firth_interval_verdict_on_the_shipped_data():
+    v = lnr.page_values(_shipped())
+    # Firth's beta is negative (lower LNR, higher hazard): halving LNR raises the hazard, CI above 1.
+    assert v["lnr-firth-hr-half-lower"] > 1
+    assert v["lnr-firth-ci-verdict"].startswith("it excludes 1")
