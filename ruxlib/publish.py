@@ -20,7 +20,10 @@ Algorithm
 5. Given the ensemble of consistent datasets (``ensemble``, on this paper's reconstruction only),
    each glued number in the prose says which kind it is, and a box under the title says what
    the page can and cannot tell (:func:`ruxlib.pins.annotate`).
-6. Given the build's ``timings``, the cell tagged ``build-timings`` (on the status page) shows
+6. The first use of each glossary term in a page's prose (``book/glossary.md``, its term lines)
+   becomes a ``{term}`` link (:func:`link_terms`): never in code, roles, math, links, HTML,
+   headings, directive lines (admonition titles, options) or fenced blocks.
+7. Given the build's ``timings``, the cell tagged ``build-timings`` (on the status page) shows
    them as a table, page by page ("reused" for a page taken from the cache), and glues their
    total as ``status-total``; the page is executed with the others, so its own time is blank.
 """
@@ -32,8 +35,9 @@ import re
 from pathlib import Path
 
 from . import pins
+from .paths import REPO
 
-__all__ = ["MISSING_WORDS", "publish"]
+__all__ = ["MISSING_WORDS", "glossary_terms", "link_terms", "publish"]
 
 MISSING_WORDS = ("nan", "NaN", "<NA>", "None", "NaT")
 _GLUE = re.compile(r"\{glue(?::text|:md|:any|:figure)?\}`([^`:]+)(?::[^`]*)?`")
@@ -140,6 +144,116 @@ def _clean_outputs(cell) -> None:
             data["text/html"] = new + DASH_NOTE
 
 
+GLOSSARY = REPO / "book" / "glossary.md"
+#: Spans of a prose line that are never rewritten: roles, inline code, links, autolinks/HTML,
+#: math, substitutions, URLs.
+_PROTECTED = re.compile(
+    r"\{[^}\s]+\}`[^`]*`|`[^`]*`|!?\[[^\]]*\]\([^)]*\)|!?\[[^\]]*\]\[[^\]]*\]|\[[^\]]*\]"
+    r"|<[^>]*>|\$\$?[^$]+\$\$?|\{\{[^}]*\}\}|https?://\S+"
+)
+#: Lines that are not prose: headings, targets, comments, fences and directive lines, options,
+#: HTML, tables' rules.
+_NOT_PROSE = re.compile(r"^\s*(?:#|\(\S*\)=|%|:::|```|~~~|:[\w-]+:|<|\|?\s*:?-{3,})")
+
+
+def glossary_terms(path: Path = GLOSSARY) -> list[list[str]]:
+    """The terms of a MyST ``{glossary}``: one list per entry, its names in order.
+
+    A term line is an unindented line inside the ``{glossary}`` fence; the lines before an
+    indented definition are names of the same entry (an abbreviation and its expansion).
+    Returns ``[]`` when there is no glossary.
+    """
+    if not Path(path).is_file():
+        return []
+    entries, names, inside = [], [], False
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        if not inside:
+            inside = line.startswith("```{glossary}")
+            continue
+        if line.startswith("```"):
+            break
+        if not line.strip() or line.lstrip().startswith(":") and not line.startswith(" ") and not names:
+            continue
+        if line[0].isspace():
+            if names:
+                entries.append(names)
+                names = []
+        else:
+            names.append(line.strip())
+    return entries
+
+
+def _term_pattern(name: str) -> re.Pattern:
+    """Regex of a term in prose: hyphen and en dash alike, a plural ``s``, the case of an
+    abbreviation exact and that of a lowercase word's first letter free."""
+    parts = []
+    for i, ch in enumerate(name):
+        if ch in "-–":
+            parts.append("[-–]")
+        elif i == 0 and ch.islower():
+            parts.append(f"[{ch}{ch.upper()}]")
+        else:
+            parts.append(re.escape(ch))
+    return re.compile(r"(?<![\w-])(" + "".join(parts) + r"s?)(?![\w-])")
+
+
+def link_terms(source: str, entries: list[list[str]], linked: set[int]) -> str:
+    """Make the first prose use of each glossary entry in ``source`` a ``{term}`` role.
+
+    ``linked`` holds the indexes of the entries already linked on this page; it is updated.
+    Code, roles, math, links, HTML, headings, directive lines and fenced blocks are left alone.
+    """
+    names = sorted(((name, i) for i, entry in enumerate(entries) for name in entry),
+                   key=lambda pair: -len(pair[0]))
+    patterns = [(_term_pattern(name), name, i) for name, i in names]
+    out, fence = [], None
+    for line in source.splitlines(keepends=True):
+        stripped = line.lstrip()
+        if fence is not None:
+            if stripped.startswith(fence) and stripped.strip() == fence:
+                fence = None
+            out.append(line)
+            continue
+        if stripped.startswith(("```", "~~~")):
+            fence = stripped[:3]
+            out.append(line)
+            continue
+        if _NOT_PROSE.match(line) or len(linked) == len(entries):
+            out.append(line)
+            continue
+        out.append(_link_line(line, patterns, linked))
+    return "".join(out)
+
+
+def _link_line(line: str, patterns, linked: set[int]) -> str:
+    pieces, start = [], 0  # (text, rewritable)
+    for m in _PROTECTED.finditer(line):
+        pieces += [(line[start:m.start()], True), (m.group(0), False)]
+        start = m.end()
+    pieces.append((line[start:], True))
+    for k, (text, free) in enumerate(pieces):
+        if free:
+            pieces[k] = (_link_text(text, patterns, linked), False)
+    return "".join(text for text, _ in pieces)
+
+
+def _link_text(text: str, patterns, linked: set[int]) -> str:
+    """Link the earliest (then longest) use of a not yet linked entry in ``text``, then the rest."""
+    best = None
+    for pattern, name, i in patterns:
+        if i in linked:
+            continue
+        m = pattern.search(text)
+        if m and (best is None or (m.start(), -len(m.group(1))) < (best[0].start(), -len(best[0].group(1)))):
+            best = (m, name, i)
+    if best is None:
+        return text
+    m, name, i = best
+    linked.add(i)
+    head = _link_text(text[:m.start()], patterns, linked)
+    return head + f"{{term}}`{m.group(1)} <{name}>`" + _link_text(text[m.end():], patterns, linked)
+
+
 def _timings_outputs(timings: dict[str, float | None]) -> list:
     """Outputs of the ``build-timings`` cell: a table of page times and the glued total."""
     import html
@@ -161,11 +275,29 @@ def _timings_outputs(timings: dict[str, float | None]) -> list:
 
 
 def publish(notebook: Path, *, publication: bool, params: dict, folder: str, glued: dict,
-            timings: dict[str, float | None] | None = None, ensemble: dict | None = None) -> None:
+            timings: dict[str, float | None] | None = None, ensemble: dict | None = None,
+            glossary: Path | None = GLOSSARY) -> None:
     """Rewrite the executed ``notebook`` in place for readers (see the module's algorithm).
 
-    ``ensemble`` is the document of ``ruxlib ensemble`` (:func:`ruxlib.pins.load`); it is used
-    only when ``publication`` is true.
+    Parameters
+    ----------
+    notebook : pathlib.Path
+        The executed notebook, rewritten in place.
+    publication : bool
+        Whether the study folder is this paper's reconstruction.
+    params : dict
+        The page parameters the page ran with (shown on the page).
+    folder : str
+        The study folder's name (never its path).
+    glued : dict
+        The page's glued values by name.
+    timings : dict, optional
+        Execution seconds by page, for the status page.
+    ensemble : dict, optional
+        The document of ``ruxlib ensemble`` (:func:`ruxlib.pins.load`); used only when
+        ``publication`` is true.
+    glossary : pathlib.Path, optional
+        The glossary page whose terms are linked (:func:`link_terms`); ``None``: no links.
     """
     import nbformat
 
@@ -186,4 +318,10 @@ def publish(notebook: Path, *, publication: bool, params: dict, folder: str, glu
     if publication and ensemble is not None:
         nb.cells = pins.annotate(nb.cells, glued, pins.by_name(ensemble), pins.load_assumptions(),
                                  f"pins-{notebook.stem}")
+    entries = glossary_terms(glossary) if glossary is not None else []
+    if entries and not any("{glossary}" in c.source or "{bibliography}" in c.source for c in nb.cells):
+        linked: set[int] = set()
+        for cell in nb.cells:
+            if cell.cell_type == "markdown":
+                cell.source = link_terms(cell.source, entries, linked)
     nbformat.write(nb, str(notebook))

@@ -108,3 +108,76 @@ def test_publication_only_sections_and_blocks_are_kept_on_the_papers_data_only(t
     paper = _marked(tmp_path, publication=True)
     assert "## About the reconstruction" in paper and "Still about it." in paper and "by construction" in paper
     assert "own records" not in paper and "Both see this." in paper
+
+
+GLOSSARY = """# Glossary
+
+```{glossary}
+:sorted:
+
+ITT
+intention-to-treat
+  Everyone as allocated.
+
+Kaplan–Meier estimate
+  The product-limit estimate.
+```
+"""
+
+
+def test_glossary_terms_are_read_entry_by_entry(tmp_path):
+    from ruxlib.publish import glossary_terms
+
+    path = tmp_path / "glossary.md"
+    path.write_text(GLOSSARY, encoding="utf-8")
+    assert glossary_terms(path) == [["ITT", "intention-to-treat"], ["Kaplan–Meier estimate"]]
+    assert glossary_terms(tmp_path / "absent.md") == []
+
+
+def test_only_the_first_prose_use_of_a_term_is_linked():
+    from ruxlib.publish import link_terms
+
+    entries = [["ITT", "intention-to-treat"], ["Kaplan–Meier estimate"]]
+    source = (
+        "(km)=\n# The ITT population\n\n"
+        ":::{admonition} ITT result\n:class: key-result\n"
+        "In `ITT` code, {glue:text}`ITT` and [ITT](https://x.org/ITT) nothing is linked, "
+        "but the Intention-to-treat set is; ITT again is not.\n:::\n\n"
+        "```{exercise}\nThe Kaplan-Meier estimate in a fence.\n```\n"
+        "Two Kaplan-Meier estimates, $ITT$.\n"
+    )
+    linked: set[int] = set()
+    out = link_terms(source, entries, linked)
+    assert out == (
+        "(km)=\n# The ITT population\n\n"
+        ":::{admonition} ITT result\n:class: key-result\n"
+        "In `ITT` code, {glue:text}`ITT` and [ITT](https://x.org/ITT) nothing is linked, "
+        "but the {term}`Intention-to-treat <intention-to-treat>` set is; ITT again is not.\n:::\n\n"
+        "```{exercise}\nThe Kaplan-Meier estimate in a fence.\n```\n"
+        "Two {term}`Kaplan-Meier estimates <Kaplan–Meier estimate>`, $ITT$.\n"
+    )
+    assert linked == {0, 1}
+    assert link_terms("ITT later cell", entries, linked) == "ITT later cell"  # once per page
+
+
+def test_publish_links_glossary_terms_but_not_on_the_glossary_itself(tmp_path):
+    glossary = tmp_path / "glossary.md"
+    glossary.write_text(GLOSSARY, encoding="utf-8")
+    for source, expected in [("The ITT set.", "The {term}`ITT <ITT>` set."), (GLOSSARY, GLOSSARY.rstrip("\n"))]:
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [nbformat.v4.new_markdown_cell(source)]
+        path = tmp_path / "page.ipynb"
+        nbformat.write(nb, str(path))
+        publish(path, publication=True, params={}, folder="data", glued={}, glossary=glossary)
+        assert nbformat.read(str(path), as_version=4).cells[0].source.rstrip("\n") == expected
+
+
+def test_every_glossary_entry_of_the_book_has_a_name_and_the_listed_terms():
+    from ruxlib.publish import GLOSSARY as BOOK_GLOSSARY
+    from ruxlib.publish import glossary_terms
+
+    names = {name for entry in glossary_terms(BOOK_GLOSSARY) for name in entry}
+    for needed in ["ARDS", "PaO₂/FiO₂", "IMV", "ECMO", "ITT", "LNR", "CTCAE", "WMW", "KM", "BID", "HR", "CI",
+                   "ADaM", "log-rank test", "Greenwood's formula", "Clopper–Pearson interval",
+                   "Aalen–Johansen estimator", "Hodges–Lehmann estimator", "Firth's penalized likelihood"]:
+        assert needed in names
