@@ -23,7 +23,11 @@ Algorithm
 6. The first use of each glossary term in a page's prose (``book/glossary.md``, its term lines)
    becomes a ``{term}`` link (:func:`link_terms`): never in code, roles, math, links, HTML,
    headings, directive lines (admonition titles, options) or fenced blocks.
-7. Given the build's ``timings``, the cell tagged ``build-timings`` (on the status page) shows
+7. A page with a ``parameters`` cell (an analysis page) gets a closing "Run this page" section
+   (clone, ``make book``, ``make lab``), and its ``parameters`` cell, which the downloadable
+   notebook keeps, holds the values the page ran with and the relative ``data_dir = "../data"``
+   (the shipped data, seen from ``book/``), never the builder's path.
+8. Given the build's ``timings``, the cell tagged ``build-timings`` (on the status page) shows
    them as a table, page by page ("reused" for a page taken from the cache), and glues their
    total as ``status-total``; the page is executed with the others, so its own time is blank.
 """
@@ -254,6 +258,38 @@ def _link_text(text: str, patterns, linked: set[int]) -> str:
     return head + f"{{term}}`{m.group(1)} <{name}>`" + _link_text(text[m.end():], patterns, linked)
 
 
+RUN_HEADING = "## Run this page"
+_RUN_THIS_PAGE = RUN_HEADING + """
+
+This page is `book/{stem}.md` of the book's repository, a notebook kept as text (jupytext MyST).
+To run it yourself:
+
+1. Clone the repository (`git clone`, then `cd` into it); you need Python 3.11 or later and `make`.
+2. `make book` creates `.venv`, installs the pinned requirements and builds this book into
+   `_build/html`.
+3. `make lab` opens JupyterLab in `book/`; open `{stem}.md` (it opens as a notebook) and run all
+   cells. Its first cell reads the shipped data (`data_dir = "../data"`); point `data_dir` at
+   another study folder, or change a parameter there, and run it again. The whole book is built
+   on another folder with `.venv/bin/ruxlib build --data FOLDER`.
+
+The notebook this page offers for download is the page as it ran here; put it in `book/` of the
+clone to run it there.
+"""
+
+
+def _parameters_cell(source: str, params: dict, folder: str) -> str:
+    """The ``parameters`` cell with the values the page ran with and the relative data path."""
+    lines = []
+    for line in source.splitlines():
+        name = line.split("=", 1)[0].strip() if "=" in line else None
+        if name == "data_dir":
+            line = f'data_dir = "../data"  # this page ran on the study folder {folder!r}'
+        elif name in params:
+            line = f"{name} = {params[name]!r}"
+        lines.append(line)
+    return "\n".join(lines)
+
+
 def _timings_outputs(timings: dict[str, float | None]) -> list:
     """Outputs of the ``build-timings`` cell: a table of page times and the glued total."""
     import html
@@ -315,6 +351,13 @@ def publish(notebook: Path, *, publication: bool, params: dict, folder: str, glu
         if timings is not None and "build-timings" in cell.metadata.get("tags", []):
             cell.outputs = _timings_outputs(timings)
     nb.cells = _prune_markdown(cells, publication, glued)
+    stem = notebook.stem
+    for cell in nb.cells:
+        if cell.cell_type == "code" and "parameters" in cell.metadata.get("tags", []):
+            cell.source = _parameters_cell(cell.source, params, folder)
+            if not any(c.cell_type == "markdown" and RUN_HEADING in c.source for c in nb.cells):
+                nb.cells.append(nbformat.v4.new_markdown_cell(_RUN_THIS_PAGE.format(stem=stem)))
+            break
     if publication and ensemble is not None:
         nb.cells = pins.annotate(nb.cells, glued, pins.by_name(ensemble), pins.load_assumptions(),
                                  f"pins-{notebook.stem}")

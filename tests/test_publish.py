@@ -181,3 +181,33 @@ def test_every_glossary_entry_of_the_book_has_a_name_and_the_listed_terms():
                    "ADaM", "log-rank test", "Greenwood's formula", "Clopper–Pearson interval",
                    "Aalen–Johansen estimator", "Hodges–Lehmann estimator", "Firth's penalized likelihood"]:
         assert needed in names
+
+
+def test_an_analysis_page_gets_run_instructions_and_a_relative_data_path(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    parameters = nbformat.v4.new_code_cell('data_dir = "../data"\nhorizon = 28\nalpha = 0.05')
+    parameters.metadata["tags"] = ["parameters", "remove-cell"]
+    injected = nbformat.v4.new_code_cell('data_dir = "/home/builder/trials/other"\nhorizon = 14')
+    injected.metadata["tags"] = ["injected-parameters"]
+    nb.cells = [nbformat.v4.new_markdown_cell("# Survival"), parameters, injected]
+    nb.metadata["papermill"] = {"parameters": {"data_dir": "/home/builder/trials/other"}}
+    path = tmp_path / "survival.ipynb"
+    nbformat.write(nb, str(path))
+    publish(path, publication=False, params={"horizon": 14}, folder="other", glued={}, glossary=None)
+    text = path.read_text(encoding="utf-8")
+    assert "/home/builder" not in text
+    cells = nbformat.read(str(path), as_version=4).cells
+    assert cells[1].source == ('data_dir = "../data"  # this page ran on the study folder \'other\'\n'
+                               "horizon = 14\nalpha = 0.05")
+    assert cells[-1].source.startswith("## Run this page")
+    assert "`book/survival.md`" in cells[-1].source and "`make lab`" in cells[-1].source
+    assert sum("## Run this page" in c.source for c in cells) == 1
+
+
+def test_a_page_without_parameters_gets_no_run_instructions(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("# References")]
+    path = tmp_path / "bibliography.ipynb"
+    nbformat.write(nb, str(path))
+    publish(path, publication=True, params={}, folder="data", glued={}, glossary=None)
+    assert "Run this page" not in path.read_text(encoding="utf-8")
