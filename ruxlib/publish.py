@@ -27,7 +27,10 @@ Algorithm
    (clone, ``make book``, ``make lab``), and its ``parameters`` cell, which the downloadable
    notebook keeps, holds the values the page ran with and the relative ``data_dir = "../data"``
    (the shipped data, seen from ``book/``), never the builder's path.
-8. Given the build's ``timings``, the cell tagged ``build-timings`` (on the status page) shows
+8. Every figure output gets alt text and, on this paper's reconstruction, a caption that says
+   the data are reconstructed (:func:`_figure_metadata`): a cell's own ``mystnb`` ``image.alt``
+   and ``figure.caption`` are kept and completed, never replaced.
+9. Given the build's ``timings``, the cell tagged ``build-timings`` (on the status page) shows
    them as a table, page by page ("reused" for a page taken from the cache), and glues their
    total as ``status-total``; the page is executed with the others, so its own time is blank.
 """
@@ -290,6 +293,30 @@ def _parameters_cell(source: str, params: dict, folder: str) -> str:
     return "\n".join(lines)
 
 
+def _figure_metadata(cell, title: str, publication: bool) -> None:
+    """Alt text (and the reconstruction's caption note) for a code cell that shows a figure."""
+    if not any("image/png" in o.get("data", {}) or "image/svg+xml" in o.get("data", {})
+               for o in cell.get("outputs", [])):
+        return
+    mystnb = cell.metadata.setdefault("mystnb", {})
+    figure = mystnb.get("figure")
+    caption = (figure or {}).get("caption")
+    image = mystnb.setdefault("image", {})
+    if not image.get("alt"):
+        image["alt"] = caption or f"Figure of the page “{title}”, drawn from the study folder's data"
+    if publication and figure is not None and caption and "reconstructed data" not in caption:
+        figure["caption"] = caption.rstrip() + " (reconstructed data)"
+
+
+def _title(cells) -> str:
+    for cell in cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("# "):
+                    return line[2:].strip()
+    return "this page"
+
+
 def _timings_outputs(timings: dict[str, float | None]) -> list:
     """Outputs of the ``build-timings`` cell: a table of page times and the glued total."""
     import html
@@ -351,6 +378,10 @@ def publish(notebook: Path, *, publication: bool, params: dict, folder: str, glu
         if timings is not None and "build-timings" in cell.metadata.get("tags", []):
             cell.outputs = _timings_outputs(timings)
     nb.cells = _prune_markdown(cells, publication, glued)
+    title = _title(nb.cells)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            _figure_metadata(cell, title, publication)
     stem = notebook.stem
     for cell in nb.cells:
         if cell.cell_type == "code" and "parameters" in cell.metadata.get("tags", []):

@@ -211,3 +211,34 @@ def test_a_page_without_parameters_gets_no_run_instructions(tmp_path):
     nbformat.write(nb, str(path))
     publish(path, publication=True, params={}, folder="data", glued={}, glossary=None)
     assert "Run this page" not in path.read_text(encoding="utf-8")
+
+
+def _figure_notebook(tmp_path, metadata):
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("fig")
+    cell.metadata.update(metadata)
+    cell.outputs = [nbformat.v4.new_output("display_data", data={"image/png": "iVBORw0KGgo=", "text/plain": "<Figure>"})]
+    nb.cells = [nbformat.v4.new_markdown_cell("# Fig. 1: survival"), cell]
+    path = tmp_path / "fig.ipynb"
+    nbformat.write(nb, str(path))
+    return path
+
+
+def test_every_figure_gets_alt_text_and_the_reconstruction_is_named_in_its_caption(tmp_path):
+    path = _figure_notebook(tmp_path, {})
+    publish(path, publication=False, params={}, folder="data", glued={}, glossary=None)
+    meta = nbformat.read(str(path), as_version=4).cells[1].metadata["mystnb"]
+    assert meta["image"]["alt"] == "Figure of the page “Fig. 1: survival”, drawn from the study folder's data"
+    assert "figure" not in meta
+
+    own = {"mystnb": {"figure": {"caption": "KM curve.", "name": "f"}, "image": {"alt": "A step curve."}}}
+    path = _figure_notebook(tmp_path, own)
+    publish(path, publication=True, params={}, folder="data", glued={}, glossary=None)
+    meta = nbformat.read(str(path), as_version=4).cells[1].metadata["mystnb"]
+    assert meta["image"]["alt"] == "A step curve."
+    assert meta["figure"]["caption"] == "KM curve. (reconstructed data)"
+
+    path = _figure_notebook(tmp_path, {"mystnb": {"figure": {"caption": "KM curve."}}})
+    publish(path, publication=False, params={}, folder="data", glued={}, glossary=None)
+    meta = nbformat.read(str(path), as_version=4).cells[1].metadata["mystnb"]
+    assert meta["figure"]["caption"] == "KM curve." and meta["image"]["alt"] == "KM curve."
