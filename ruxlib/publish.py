@@ -6,7 +6,8 @@ it. The rules hold for any page, so a page written for the paper stays true on o
 Algorithm
 ---------
 1. The cell papermill injects (``injected-parameters``, which holds the builder's path) becomes
-   one line naming the values the page ran with and the study folder by its name only.
+   one line naming the values the page ran with and the study folder by its name only; on a
+   page without code (the glossary, the references) it is left out.
 2. On a study folder that is not this paper's reconstruction, every section headed
    "Compare with the publication" is left out, from its heading to the next heading of the
    same or a higher level: another trial is not compared with Neubauer et al.
@@ -367,9 +368,12 @@ def publish(notebook: Path, *, publication: bool, params: dict, folder: str, glu
     nb = nbformat.read(str(notebook), as_version=4)
     nb.metadata.pop("papermill", None)  # holds the builder's paths (input, output, data_dir)
     cells = []
+    runs_code = any(c.cell_type == "code" and "injected-parameters" not in c.metadata.get("tags", [])
+                    for c in nb.cells)
     for cell in nb.cells:
         if "injected-parameters" in cell.metadata.get("tags", []):
-            cells.append(nbformat.v4.new_markdown_cell(_parameters_line(params, folder)))
+            if runs_code:  # a page of prose only (glossary, references) ran with nothing
+                cells.append(nbformat.v4.new_markdown_cell(_parameters_line(params, folder)))
             continue
         cells.append(cell)
     for cell in cells:

@@ -242,3 +242,14 @@ def test_every_figure_gets_alt_text_and_the_reconstruction_is_named_in_its_capti
     publish(path, publication=False, params={}, folder="data", glued={}, glossary=None)
     meta = nbformat.read(str(path), as_version=4).cells[1].metadata["mystnb"]
     assert meta["figure"]["caption"] == "KM curve." and meta["image"]["alt"] == "KM curve."
+
+
+def test_a_page_of_prose_only_does_not_say_what_it_ran_with(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    injected = nbformat.v4.new_code_cell('data_dir = "/home/someone/data"')
+    injected.metadata["tags"] = ["injected-parameters"]
+    nb.cells = [injected, nbformat.v4.new_markdown_cell("# Glossary")]
+    path = tmp_path / "glossary.ipynb"
+    nbformat.write(nb, str(path))
+    publish(path, publication=True, params={}, folder="data", glued={}, glossary=None)
+    assert [c.source for c in nbformat.read(str(path), as_version=4).cells] == ["# Glossary"]
