@@ -1,10 +1,11 @@
 # Two commands for a fresh clone (see README):  make book   |   make test
+# `make lab` opens JupyterLab on the pages (book/*.md open as notebooks, reading the shipped data/).
 # Both create .venv and install the pinned requirements on first use.
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: book test clean
+.PHONY: book test lab clean
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -19,6 +20,13 @@ book: $(STAMP)
 test: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/pytest
+
+# A double click opens a page (jupytext MyST) as a notebook; its `data_dir = "../data"` is the shipped data.
+LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings
+lab: $(STAMP)
+	mkdir -p $(LAB_SETTINGS)
+	printf '%s\n' '{"@jupyterlab/docmanager-extension:plugin": {"defaultViewers": {"markdown": "Jupytext Notebook", "myst": "Jupytext Notebook"}}}' > $(LAB_SETTINGS)/overrides.json
+	cd book && $(abspath $(VENV))/bin/jupyter lab
 
 clean:
 	rm -rf _build

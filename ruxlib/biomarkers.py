@@ -31,7 +31,7 @@ PARAM_LABELS = {
 
 
 def stars(p: float) -> str:
-    """Significance stars as in the paper's Fig. 3: * < 0.05, ** < 0.01, *** < 0.001.
+    """Significance stars as in the paper's Fig. 3: ``*`` < 0.05, ``**`` < 0.01, ``***`` < 0.001.
 
     Examples
     --------

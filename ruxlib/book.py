@@ -152,7 +152,7 @@ FOLD_ROWS = 8
 
 
 def folded(html: str, n_rows: int, what: str) -> str:
-    """``html`` inside a ``<details>`` element when the table has more than :data:`FOLD_ROWS` rows.
+    r"""``html`` inside a ``<details>`` element when the table has more than :data:`FOLD_ROWS` rows.
 
     >>> folded("<table/>", 3, "rows")
     '<table/>'

@@ -191,7 +191,7 @@ def _stage(stage: Path, pages: list[str], title: str | None = None) -> None:
     if _vendor_mathjax(stage / "_static" / "mathjax"):
         sphinx = config.setdefault("sphinx", {}).setdefault("config", {})
         sphinx["mathjax_path"] = "mathjax/tex-chtml.js"
-        sphinx["html_static_path"] = ["_static"]
+        sphinx["html_static_path"] = [*sphinx.get("html_static_path", []), "_static"]
     _write_if_changed(stage / "_config.yml", yaml.safe_dump(config, sort_keys=False).encode())
 
 

@@ -14,21 +14,24 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from .survival import n_at_risk
+from .survival import n_at_risk, survival_at
 
-__all__ = ["FONT", "SMALL", "WIDTH", "add_at_risk_table", "km_plot", "style", "styled"]
+__all__ = ["DPI", "FONT", "SMALL", "WIDTH", "add_at_risk_table", "horizon_text", "km_plot", "style", "styled"]
 
 #: Widest figure, in inches. The book's text column is about 690 px wide, so a
-#: figure of this width is shown at about 690 / (72 * WIDTH) px per point:
-#: 9 pt is about 11.5 px. Wider figures shrink their text below that.
+#: figure of this width is shown at 690 / WIDTH = 92 CSS px per inch, and a
+#: font of F points at F * 92 / 96 points as displayed (CSS has 96 px per inch):
+#: :data:`SMALL` (10 pt) shows as 9.6 pt. Wider figures shrink their text below that.
 WIDTH = 7.5
 #: Body font size (axis labels, titles), in points.
-FONT = 10.0
+FONT = 11.0
 #: Smallest font any figure uses (tick labels, annotations, legends, footnotes).
-SMALL = 9.0
+SMALL = 10.0
+#: Resolution of the PNG: a :data:`WIDTH` figure is 1500 px wide, twice the column.
+DPI = 200
 
 _RC = {
-    "figure.dpi": 150,  # sharp on high-density screens; the page scales the image to its column
+    "figure.dpi": DPI,  # twice the column width: sharp on high-density screens and when enlarged
     "savefig.dpi": "figure",
     "font.size": FONT,
     "axes.titlesize": FONT + 1,
@@ -128,6 +131,43 @@ def add_at_risk_table(ax, curves: Mapping[str, pd.DataFrame], times: Sequence[fl
     ax.set_title("Number at risk", fontsize=SMALL, loc="left", pad=2)
 
 
+def horizon_text(km: pd.DataFrame, horizon: float, level: float = 95, label: str | None = None) -> str:
+    """The estimate and confidence interval at ``horizon`` as printed on a Kaplan-Meier figure.
+
+    Parameters
+    ----------
+    km : pandas.DataFrame
+        A Kaplan-Meier table (:func:`ruxlib.survival.km_table`), read at ``horizon`` by
+        :func:`ruxlib.survival.survival_at`.
+    horizon : float
+        The day.
+    level : float, default 95
+        Confidence level of the table's bounds, in percent.
+    label : str, optional
+        Name of the curve, put first.
+
+    Returns
+    -------
+    str
+        E.g. ``"Day 28: 50.0 % (95 % CI 5.8 to 84.5)"``; the interval is left out where the
+        table has none (a bound that is missing).
+
+    Examples
+    --------
+    >>> km = pd.DataFrame({"time": [10.0], "n_risk": [2], "n_event": [1], "n_censor": [0],
+    ...                    "surv": [0.5], "lower": [float("nan")], "upper": [float("nan")]})
+    >>> horizon_text(km, 28, label="A")
+    'A, day 28: 50.0 %'
+    """
+    row = survival_at(km, float(horizon))
+    head = f"{label}, day {horizon:g}" if label else f"Day {horizon:g}"
+    text = f"{head}: {100 * float(row['surv']):.1f} %"
+    lo, hi = float(row["lower"]), float(row["upper"])
+    if np.isfinite(lo) and np.isfinite(hi):
+        text += f" ({level:g} % CI {100 * lo:.1f} to {100 * hi:.1f})"
+    return text
+
+
 def km_plot(
     curves: pd.DataFrame | Mapping[str, pd.DataFrame],
     horizon: float | None = None,
@@ -139,8 +179,9 @@ def km_plot(
     title: str | None = None,
     colors=None,
     figsize=(WIDTH, 5.4),
-    group: str = "All patients",
+    group: str | None = None,
     level: float = 95,
+    show_horizon: bool = True,
 ):
     """Kaplan-Meier figure: step curve(s), pointwise CI band, censor marks, numbers at risk.
 
@@ -163,11 +204,17 @@ def km_plot(
     xlabel, ylabel, title : str
     colors : sequence of matplotlib colours, optional
     figsize : tuple, default (:data:`WIDTH`, 5.4)
-    group : str, default "All patients"
+    group : str, optional
         Name of a single curve (``curves`` a DataFrame): its legend entry and
-        the label of its number-at-risk row.
+        the label of its number-at-risk row. Default: the legend says
+        "Kaplan–Meier estimate" and the row "At risk".
     level : float, default 95
-        Confidence level of the band, in percent, for the legend.
+        Confidence level of the band, in percent, for the legend and the
+        estimate printed at the horizon.
+    show_horizon : bool, default True
+        With a ``horizon``, print each curve's estimate and confidence interval
+        at that day on the plot (:func:`horizon_text`), in the curve's colour,
+        and mark it with a point and its interval.
 
     Returns
     -------
@@ -178,18 +225,20 @@ def km_plot(
     """
     with style():
         return _km_plot(curves, horizon, risk_times, ci, censor_marks, xlabel, ylabel, title, colors,
-                        figsize, group, level)
+                                        figsize, group, level, show_horizon)
 
 
 def _km_plot(curves, horizon, risk_times, ci, censor_marks, xlabel, ylabel, title, colors, figsize,
-             group, level):
+             group, level, show_horizon):
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
     from matplotlib.ticker import PercentFormatter
 
+    legend_label = None
     if isinstance(curves, pd.DataFrame):
-        curves = {group: curves}
+        legend_label = group or "Kaplan–Meier estimate"
+        curves = {group or "At risk": curves}
     single = len(curves) == 1
     last = max(float(km["time"].max()) for km in curves.values())
     end = float(horizon) if horizon is not None else last
@@ -217,9 +266,21 @@ def _km_plot(curves, horizon, risk_times, ci, censor_marks, xlabel, ylabel, titl
         if censor_marks:
             cens = km[(km["n_censor"] > 0) & (km["time"] <= end)]
             ax.plot(cens["time"], cens["surv"], ls="none", marker="+", ms=9, mew=1.5, color=color)
+    at_horizon = []  # legend entries: each curve's estimate and interval at the horizon
+    if horizon is not None and show_horizon:
+        for i, (label, km) in enumerate(curves.items()):
+            color = colors[i % len(colors)]
+            row = survival_at(km, end)
+            lo, hi = float(row["lower"]), float(row["upper"])
+            if np.isfinite(lo) and np.isfinite(hi):
+                ax.plot([end, end], [lo, hi], color=color, lw=1.2, label="_horizon")
+            ax.plot([end], [float(row["surv"])], ls="none", marker="o", ms=5, color=color, label="_horizon")
+            at_horizon.append(Line2D([], [], color=color, ls="none", marker="o", ms=5,
+                                     label=horizon_text(km, end, level, None if single else label)))
     add_at_risk_table(tab, curves, risk_times, colors)
     ax.set_xlim(0, draw_end)
     ax.set_ylim(0, 1.02)
+    ax.set_yticks(np.linspace(0, 1, 6))
     ax.yaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=0))
     ax.set_ylabel(f"{ylabel} (%)")
     ax.set_xticks(risk_times)
@@ -227,13 +288,13 @@ def _km_plot(curves, horizon, risk_times, ci, censor_marks, xlabel, ylabel, titl
     ax.set_xlabel(xlabel)
     if title:
         ax.set_title(title, loc="left")
-    handles = [Line2D([], [], color=colors[i % len(colors)], lw=1.8, label=label)
+    handles = [Line2D([], [], color=colors[i % len(colors)], lw=1.8, label=legend_label or label)
                for i, label in enumerate(curves)]
     if ci:
         handles.append(Patch(color="0.8" if single else "0.6", alpha=0.6 if single else 0.35,
                              label=f"{level:g} % pointwise confidence interval"))
     if censor_marks:
         handles.append(Line2D([], [], color="0.2", ls="none", marker="+", ms=9, mew=1.5, label="censored"))
-    ax.legend(handles=handles, frameon=False, loc="lower left")
+    ax.legend(handles=handles + at_horizon, frameon=False, loc="lower left")
     ax.spines[["top", "right"]].set_visible(False)
     return fig

@@ -8,14 +8,14 @@ aggregate results. Every text says which source it was copied from.
 
 Records shipped with the book:
 
-========== ===================================== ==============================
-NCT id     trial                                 source of the record
-========== ===================================== ==============================
+=========== ===================================== ==============================
+NCT id      trial                                 source of the record
+=========== ===================================== ==============================
 NCT04359290 the paper's single-arm phase II       the paper's Methods
 NCT04334044 single-arm phase I/II, Mexico         ClinicalTrials.gov record
 NCT04377620 RUXCOVID-DEVENT, randomized phase III  published results (summary)
 NCT04362137 RUXCOVID, randomized phase III         published results (summary)
-========== ===================================== ==============================
+=========== ===================================== ==============================
 """
 
 from __future__ import annotations

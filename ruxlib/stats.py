@@ -239,16 +239,16 @@ def wmw(x, y, exact: bool | None = None) -> TestResult:
        mid-ranks to x is equally likely under H0 (conditional on the observed
        tie pattern). The distribution of the rank sum is built by counting
        subsets by their sum (mid-ranks doubled to integers, exact integer
-       counts). Two-sided p = P(|W* - E| >= |W - E|), the definition of SAS
+       counts). Two-sided p = ``P(|W* - E| >= |W - E|)``, the definition of SAS
        NPAR1WAY EXACT and R ``coin::wilcox_test(distribution = "exact")``;
        the comparison is made in doubled integer units, so there are no
        floating-point near-ties. Without ties this equals twice the smaller
        one-sided tail (the distribution is symmetric) and scipy's exact
        Mann-Whitney p-value.
     3. Normal: Var(W) = n_x n_y / 12 · (N + 1 - Σ(t³ - t) / (N (N - 1))),
-       t the sizes of tie groups; z = (|W - E| - 0.5) / sd (continuity
+       t the sizes of tie groups; z = ``(|W - E| - 0.5) / sd`` (continuity
        correction 0.5, SAS NPAR1WAY's default and R ``wilcox.test(correct =
-       TRUE)``; no correction is applied when |W - E| < 0.5);
+       TRUE)``; no correction is applied when ``|W - E| < 0.5``);
        p = 2 (1 - Φ(z)). When every value is tied (Var = 0), p = 1.
 
     References
@@ -312,7 +312,7 @@ def signed_rank(x, y=None, exact: bool | None = None) -> TestResult:
     Returns
     -------
     TestResult
-        ``statistic`` = V, sum of the ranks of |d| over positive d (R's ``V``);
+        ``statistic`` = V, sum of the ranks of ``|d|`` over positive d (R's ``V``);
         ``pvalue`` two-sided; ``method``; ``n`` = non-zero differences;
         ``expected`` = E(V).
 
@@ -327,11 +327,11 @@ def signed_rank(x, y=None, exact: bool | None = None) -> TestResult:
 
     1. d = x - y; zero differences are dropped (Wilcoxon's convention, R's
        default); n = number left.
-    2. Rank |d| with mid-ranks; V = sum of ranks with d > 0; E(V) = Σ ranks / 2.
+    2. Rank ``|d|`` with mid-ranks; V = sum of ranks with d > 0; E(V) = Σ ranks / 2.
     3. Exact: under H0 each rank carries a + or - sign with probability 1/2
        independently, given the observed (tied) ranks; the distribution of V
        over the 2^n sign patterns is counted exactly (doubled integer ranks).
-       Two-sided p = P(|V* - E| >= |V - E|). Without ties or zeros this is
+       Two-sided p = ``P(|V* - E| >= |V - E|)``. Without ties or zeros this is
        the classical exact test (R ``wilcox.test(paired = TRUE, exact =
        TRUE)``, scipy ``wilcoxon(method="exact")``).
     4. Normal: Var(V) = Σ r² / 4 (equal to n(n+1)(2n+1)/24 - Σ(t³ - t)/48 for

@@ -147,7 +147,7 @@ def km_estimate(time, event, conf_type: str = "log-log", alpha: float = 0.05) ->
     4. With z = Φ⁻¹(1 - alpha/2) the bounds are
        plain: S ± z·S·sqrt(V), clipped to [0, 1];
        log: S·exp(∓z·sqrt(V)), upper capped at 1;
-       log-log: S^exp(±z·sqrt(V)/|log S|), i.e. exp(-exp(log(-log S) ± z·sqrt(V)/|log S|)).
+       log-log: ``S^exp(±z·sqrt(V)/|log S|)``, i.e. ``exp(-exp(log(-log S) ± z·sqrt(V)/|log S|))``.
     5. Before the first event (S = 1, V = 0) both bounds are 1. Once S is 0
        the variance is undefined and both bounds are NaN (R ``survfit``
        prints NA there for every type; R also gives NA for log-log where
@@ -200,7 +200,7 @@ def km_estimate(time, event, conf_type: str = "log-log", alpha: float = 0.05) ->
 
 
 def aalen_johansen(time, event) -> pd.DataFrame:
-    """Aalen-Johansen cumulative incidence of each cause of a competing-risks outcome.
+    r"""Aalen-Johansen cumulative incidence of each cause of a competing-risks outcome.
 
     Parameters
     ----------

@@ -50,6 +50,103 @@ def test_built_site_renders_in_a_real_browser(built_book, chromium):
     assert "Reconstructed data" in run.stdout
 
 
+# --- issue 13: what a reader sees in a real browser --------------------------------------
+
+#: Runs in the page after it loaded; writes what the tests check into <pre id="ruxbook-probe">.
+PROBE = """<script>
+window.addEventListener("load", function () {
+  var art = document.querySelector(".bd-article") || document.body, box = art.getBoundingClientRect();
+  var out = {imgs: [], tables: []};
+  document.querySelectorAll("img").forEach(function (img) {
+    out.imgs.push({src: img.getAttribute("src") || "", alt: img.getAttribute("alt") || ""});
+  });
+  art.querySelectorAll("table").forEach(function (t) {
+    var r = t.getBoundingClientRect(), el = t.parentElement, scrolls = false;
+    while (el && el !== document.body) {
+      var o = getComputedStyle(el).overflowX;
+      if ((o === "auto" || o === "scroll") && el.getBoundingClientRect().right <= box.right + 1) { scrolls = true; break; }
+      el = el.parentElement;
+    }
+    out.tables.push({fits: r.right <= box.right + 1 && r.left >= box.left - 1, scrolls: scrolls,
+                     head: (t.innerText || "").slice(0, 80)});
+  });
+  var pre = document.createElement("pre");
+  pre.id = "ruxbook-probe";
+  pre.textContent = JSON.stringify(out);
+  document.body.appendChild(pre);
+});
+</script>"""
+
+
+def _probe(chromium, page, width: int) -> dict:
+    """Open ``page`` (a built HTML file) at ``width`` px in Chromium; return what PROBE found."""
+    import re
+
+    copy = page.with_name(f"_probe-{page.name}")  # same folder: relative links still resolve
+    copy.write_text(page.read_text(encoding="utf-8").replace("</body>", PROBE + "</body>"), encoding="utf-8")
+    try:
+        with tempfile.TemporaryDirectory() as profile:
+            run = subprocess.run(
+                [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={profile}",
+                 f"--window-size={width},2000", "--virtual-time-budget=5000", "--dump-dom", copy.as_uri()],
+                capture_output=True, text=True, timeout=180,
+            )
+    finally:
+        copy.unlink()
+    assert run.returncode == 0, run.stderr[-2000:]
+    found = re.search(r'<pre id="ruxbook-probe"[^>]*>(.*?)</pre>', run.stdout, re.S)
+    assert found, f"{page.name}: the page did not finish loading"
+    import html
+
+    return json.loads(html.unescape(found.group(1)))
+
+
+def _is_path(alt: str, src: str) -> bool:
+    """Whether alt text is a file name or path rather than a description (``PaO2/FiO2`` is not)."""
+    import re
+
+    name = src.rsplit("/", 1)[-1]
+    return (alt.strip() == name or "_images/" in alt or alt.startswith(("/", "./", "../"))
+            or re.fullmatch(r"[\w./-]+\.(png|svg|jpe?g|gif|pdf)", alt.strip(), re.I) is not None)
+
+
+def test_every_image_has_alt_text_and_no_table_is_clipped(built_book, chromium):
+    problems = []
+    for page in toc_pages():
+        path = built_book / f"{page}.html"
+        for width in (1280, 400):
+            probe = _probe(chromium, path, width)
+            for img in probe["imgs"]:
+                if not img["alt"].strip() or _is_path(img["alt"], img["src"]):
+                    problems.append(f"{page} @{width}px: image {img['src']} has alt text {img['alt']!r}")
+            for table in probe["tables"]:
+                if not (table["fits"] or table["scrolls"]):
+                    problems.append(f"{page} @{width}px: table cut off: {table['head']!r}")
+    assert problems == []
+
+
+def test_search_finds_a_glossary_term(built_book):
+    text = (built_book / "searchindex.js").read_text(encoding="utf-8")
+    index = json.loads(text[text.index("(") + 1:text.rindex(")")])
+    glossary = index["docnames"].index("book/glossary")
+    for word in ("ecmo", "extracorpor"):  # Sphinx indexes stemmed, lowercased words
+        docs = index["terms"][word]
+        assert glossary in (docs if isinstance(docs, list) else [docs]), word
+    assert "term-ECMO" in (built_book / "book" / "glossary.html").read_text(encoding="utf-8")
+    assert "glossary.html#term-" in (built_book / "genindex.html").read_text(encoding="utf-8")
+
+
+def test_no_citation_is_broken(built_book):
+    broken = {}
+    for path in built_book.rglob("*.html"):
+        text = path.read_text(encoding="utf-8")
+        for sign in ("citation not found", "[??]", ">??<", "(??)"):
+            if sign in text:
+                broken.setdefault(path.relative_to(built_book).as_posix(), []).append(sign)
+    assert broken == {}
+
+
 def test_glued_values_parses_numbers_and_text(tmp_path):
     import nbformat
 
