@@ -32,6 +32,7 @@ __all__ = [
     "table1",
     "table1_by_arm",
     "table1_gt",
+    "table_gt",
 ]
 
 ADSL_VARIABLES: dict[str, tuple[str, str]] = {
@@ -448,3 +449,56 @@ def dotplot(study: Study, paramcd: str = "PFRATIO", reference: float | None = No
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
     return fig
+
+
+RECONSTRUCTED_NOTE = ("Reconstructed data: pseudo patient-level data rebuilt from the published aggregates, "
+                      "not the trial's records.")
+"""Source note of every table shown on reconstructed data."""
+
+
+def table_gt(frame: pd.DataFrame, labels: dict[str, str] | None = None, title: str | None = None,
+             notes: tuple[str, ...] | list[str] = (), reconstructed: bool = False, empty: str = "Nothing to show."):
+    """Show a small table of text cells with great_tables: padded cells, readable headings, no index.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The cells, already formatted as text (numbers right-aligned when the column is numeric-looking).
+    labels : dict, optional
+        Column name → heading shown to the reader.
+    title : str, optional
+        Table title.
+    notes : sequence of str
+        Source notes under the table.
+    reconstructed : bool
+        Add the "Reconstructed data" source note.
+    empty : str
+        The single cell shown when ``frame`` has no rows.
+
+    Returns
+    -------
+    great_tables.GT
+        Missing values print as an empty cell, never as ``nan`` or ``None``.
+    """
+    from great_tables import GT, loc, style
+
+    shown = frame.reset_index(drop=True).copy()
+    if shown.empty:
+        shown = pd.DataFrame({c: [""] for c in frame.columns} if len(frame.columns) else {"note": [""]})
+        shown.iloc[0, 0] = empty
+    shown = shown.astype(object).where(shown.notna(), "")
+    shown = shown.map(lambda v: "" if v is None else str(v))
+    gt = GT(shown)
+    if title:
+        gt = gt.tab_header(title=title)
+    if labels:
+        gt = gt.cols_label(**{k: v for k, v in labels.items() if k in shown.columns})
+    numeric = [c for c in shown.columns[1:] if shown[c].str.match(r"^[\d.,–\-−% ()±]*$").all()]
+    if numeric:
+        gt = gt.cols_align(align="right", columns=numeric)
+    gt = gt.tab_style(style=style.css("padding: 4px 12px"), locations=[loc.body(), loc.column_labels()])
+    for note in notes:
+        gt = gt.tab_source_note(note)
+    if reconstructed:
+        gt = gt.tab_source_note(RECONSTRUCTED_NOTE)
+    return gt
