@@ -398,7 +398,7 @@ def procedure_terms(study: Study) -> list[str]:
 
 
 def _pct_ci(r) -> str:
-    return f"{r.n} ({format_number(r.pct, 1)} %; {format_number(r.lower, 1)}–{format_number(r.upper, 1)})"
+    return f"{r.n} ({r.pct:.1f} %; {r.lower:.1f}–{r.upper:.1f})"
 
 
 def overview_gt(study: Study, min_grade: int = 3):
@@ -418,8 +418,7 @@ def terms_gt(study: Study, min_grade: int = 3):
     table = ae_terms(study, min_grade)
     shown = pd.DataFrame({
         "term": table["term"], "n": table["n"].astype(str),
-        "ci": [f"{format_number(r.pct, 1)} ({format_number(r.lower, 1)}–{format_number(r.upper, 1)})"
-               for r in table.itertuples()],
+        "ci": [f"{r.pct:.1f} ({r.lower:.1f}–{r.upper:.1f})" for r in table.itertuples()],
         "g3": table["n_grade3"].astype(str), "g5": table["n_grade5"].astype(str),
         "onset": ["" if pd.isna(d) else format_number(d, 1) for d in table["onset"]],
     })

@@ -26,6 +26,7 @@ from .io import Study
 __all__ = [
     "above_protocol",
     "DOSE_LISTING_MAX",
+    "DOSE_STEP",
     "dose_intensity_excluding_interruptions",
     "dose_listing",
     "exposure_by_arm",
@@ -44,6 +45,9 @@ __all__ = [
 
 ADHERENCE_THRESHOLD = 80.0
 """Dose intensity (%) at or above which a subject counts as adherent."""
+
+DOSE_STEP = 5.0
+"""Dose granularity (mg) assumed by :func:`on_protocol_attainable` on the page: 5 mg tablets."""
 
 DOSE_LISTING_MAX = 60
 """Largest number of subjects for which the page lists doses patient by patient; above it, a summary."""
@@ -578,12 +582,13 @@ def _verdict(needed: bool | None) -> str | None:
 def _alternative_values(study: Study, ex: pd.DataFrame, threshold: float) -> dict[str, object]:
     """Doses above the plan, the dose intensity excluding interrupted days, and what the lowest
     dose intensity below ``threshold`` requires under either definition."""
-    names = ("above-n", "above-subjects", "above-mg", "above-days", "above-subject", "excl-median", "excl-min",
+    names = ("dose-step", "above-n", "above-subjects", "above-mg", "above-days", "above-subject", "excl-median", "excl-min",
              "excl-max", "low-subject", "low-target", "low-excl", "low-max-std", "low-max-excl", "low-verdict-std",
              "low-verdict-excl", "low-closest-excl")
     out: dict[str, object] = {f"exposure-{n}": None for n in names}
     if study.adex is None:
         return out
+    out["exposure-dose-step"] = DOSE_STEP
     adex = study.adex[study.adex["USUBJID"].isin(itt(study)["USUBJID"])]
     above = above_protocol(adex)
     out["exposure-above-n"] = len(above)
@@ -601,7 +606,8 @@ def _alternative_values(study: Study, ex: pd.DataFrame, threshold: float) -> dic
     subject = str(below["USUBJID"].iloc[0])
     target = round(float(below["dose_intensity"].iloc[0]), 1)
     rows = adex[adex["USUBJID"] == subject]
-    std, alt_reach = on_protocol_attainable(rows, target), on_protocol_attainable(rows, target, exclude_interruptions=True)
+    std = on_protocol_attainable(rows, target, step=DOSE_STEP, lowest=DOSE_STEP)
+    alt_reach = on_protocol_attainable(rows, target, exclude_interruptions=True, step=DOSE_STEP, lowest=DOSE_STEP)
     out.update({
         "exposure-low-subject": subject, "exposure-low-target": target,
         "exposure-low-excl": float(alt.set_index("USUBJID").loc[subject, "dose_intensity_excl"]),
