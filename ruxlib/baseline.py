@@ -574,6 +574,8 @@ def table_gt(frame: pd.DataFrame, labels: dict[str, str] | None = None, title: s
     if numeric:
         gt = gt.cols_align(align="right", columns=numeric)
     gt = gt.tab_style(style=style.css("padding: 4px 12px"), locations=[loc.body(), loc.column_labels()])
+    if len(shown.columns) and shown.iloc[:, 0].str.len().max() <= 12:  # short identifiers: keep on one line
+        gt = gt.tab_style(style=style.css("white-space: nowrap"), locations=loc.body(columns=[shown.columns[0]]))
     for note in notes:
         gt = gt.tab_source_note(note)
     if reconstructed:
@@ -666,15 +668,20 @@ def severity_gt(study: Study):
     f = format_number
     n_itt = len(itt(study))
 
+    def digits(r) -> int:
+        return 2 if abs(r["median"]) < 1 else 1
+
     def summary(r) -> str:
         if not pd.isna(r["count"]):
             return f"{int(r['count'])} ({100 * r['count'] / r['n']:.1f} %)" if r["n"] else str(int(r["count"]))
-        return f"{f(r['median'], 2)} ({f(r['q1'], 2)}–{f(r['q3'], 2)})"
+        d = digits(r)
+        return f"{f(r['median'], d)} ({f(r['q1'], d)}–{f(r['q3'], d)})"
 
     shown = pd.DataFrame({
         "characteristic": t["characteristic"], "n": t["n"].astype(int).astype(str),
         "summary": [summary(r) for _, r in t.iterrows()],
-        "range": ["" if pd.isna(r["min"]) else f"{f(r['min'], 2)}–{f(r['max'], 2)}" for _, r in t.iterrows()],
+        "range": ["" if pd.isna(r["min"]) else f"{f(r['min'], digits(r))}–{f(r['max'], digits(r))}"
+                  for _, r in t.iterrows()],
     })
     return table_gt(shown, {"characteristic": "At the first dose", "n": "Patients with a value",
                             "summary": "Median (IQR) or n (%)", "range": "Range"},
