@@ -573,11 +573,11 @@ def table_gt(frame: pd.DataFrame, labels: dict[str, str] | None = None, title: s
     numeric = [c for c in shown.columns[1:] if shown[c].str.match(r"^[\d.,;–\-−% ()±]*$").all()]
     if numeric:
         gt = gt.cols_align(align="right", columns=numeric)
-    gt = gt.tab_style(style=style.css("padding: 4px 12px"), locations=[loc.body(), loc.column_labels()])
+    gt = gt.tab_style(style=style.css("padding: 4px 12px;"), locations=[loc.body(), loc.column_labels()])
     if len(shown.columns) and shown.iloc[:, 0].str.len().max() <= 12:  # short identifiers: keep on one line
-        gt = gt.tab_style(style=style.css("white-space: nowrap"), locations=loc.body(columns=[shown.columns[0]]))
+        gt = gt.tab_style(style=style.css("white-space: nowrap;"), locations=loc.body(columns=[shown.columns[0]]))
     if numeric:  # numbers and intervals are never broken across lines
-        gt = gt.tab_style(style=style.css("white-space: nowrap"), locations=loc.body(columns=numeric))
+        gt = gt.tab_style(style=style.css("white-space: nowrap;"), locations=loc.body(columns=numeric))
     for note in notes:
         gt = gt.tab_source_note(note)
     if reconstructed:
