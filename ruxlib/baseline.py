@@ -32,6 +32,12 @@ __all__ = [
     "table1",
     "table1_by_arm",
     "table1_gt",
+    "table_gt",
+    "format_printed",
+    "printed_decimals",
+    "risk_factors_gt",
+    "severity_gt",
+    "severity_table",
 ]
 
 ADSL_VARIABLES: dict[str, tuple[str, str]] = {
@@ -222,24 +228,69 @@ def format_number(x: float, decimals: int = 2) -> str:
     return "0" if text == "-0" else text
 
 
-def table1_display(study: Study, decimals: int = 2) -> pd.DataFrame:
+def format_printed(x: float, decimals: int) -> str:
+    """``x`` with exactly ``decimals`` decimals, ties rounded away from zero (as SAS prints).
+
+    >>> format_printed(89.5, 0), format_printed(21.5, 0), format_printed(4.78, 0), format_printed(74, 1)
+    ('90', '22', '5', '74.0')
+    """
+    from .printed import round_half_away
+
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    text = f"{round_half_away(float(x), decimals):.{decimals}f}"
+    return text[1:] if text.startswith("-") and float(text) == 0 else text
+
+
+def printed_decimals(page: str = "baseline") -> dict[tuple[str, str], int]:
+    """The decimals the paper prints for each Table 1 cell, from the claims ledger.
+
+    Returns
+    -------
+    dict
+        ``(var, stat)`` → decimals for every ledger id ``t1.<var>.<stat>`` of the page, e.g.
+        ``("weight", "median")`` → 0 (the paper prints 90, not 89.5) and ``("resp", "sd")`` → 0.
+    """
+    from .claims import load_claims
+
+    claims = load_claims()
+    out: dict[tuple[str, str], int] = {}
+    for r in claims[claims["page"].eq(page)].itertuples():
+        parts = str(r.id).split(".")
+        if len(parts) == 3 and parts[0] == "t1":
+            out[(parts[1], parts[2])] = int(r.decimals)
+    return out
+
+
+def table1_display(study: Study, decimals: int = 2,
+                   printed: dict[tuple[str, str], int] | None = None) -> pd.DataFrame:
     """Table 1 as text cells laid out like the paper (used by :func:`table1_gt`).
 
     Columns ``group, label, N, mean_sd, median, range``. Continuous rows read
     "mean (±SD)", median, "min–max"; the sex row reads "F/M" and "F%/M%"; risk
     factor rows put the number of patients under N and the number of risk
     factors in the second column, as the paper does.
+
+    Parameters
+    ----------
+    study : Study
+        A loaded study folder.
+    decimals : int
+        Decimals of every statistic (trailing zeros dropped), unless ``printed`` names the cell.
+    printed : dict, optional
+        ``(var, stat)`` → decimals (:func:`printed_decimals`): those cells print with exactly
+        that many decimals, ties away from zero, as the paper prints them.
     """
     rows = []
     cont = table1(study)
     for _, r in cont[cont["section"].eq("Demographics")].iterrows():
-        rows.append(_cont_row("Demographics", r, decimals))
+        rows.append(_cont_row("Demographics", r, decimals, printed))
         if r["var"] == "age":
-            rows.append(_sex_row(study, decimals))
+            rows.append(_sex_row(study, decimals, printed))
     if not any(r["label"].startswith("Sex") for r in rows):
-        rows.append(_sex_row(study, decimals))
+        rows.append(_sex_row(study, decimals, printed))
     for _, r in cont[cont["section"].eq("Vital signs")].iterrows():
-        rows.append(_cont_row("Vital signs", r, decimals))
+        rows.append(_cont_row("Vital signs", r, decimals, printed))
     rf = risk_factors(study)
     if rf is not None:
         for _, r in rf.iterrows():
@@ -247,28 +298,36 @@ def table1_display(study: Study, decimals: int = 2) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["group", "label", "N", "mean_sd", "median", "range"])
 
 
-def _cont_row(group: str, r: pd.Series, decimals: int) -> dict:
-    f = format_number
+def _formatter(var: str, decimals: int, printed: dict[tuple[str, str], int] | None):
+    def f(x, stat: str) -> str:
+        if printed and (var, stat) in printed:
+            return format_printed(x, printed[(var, stat)])
+        return format_number(x, decimals)
+    return f
+
+
+def _cont_row(group: str, r: pd.Series, decimals: int, printed: dict[tuple[str, str], int] | None = None) -> dict:
+    g = _formatter(r["var"], decimals, printed)
     return {
         "group": group,
         "label": r["label"],
         "N": str(int(r["n"])),
-        "mean_sd": f"{f(r['mean'], decimals)} (±{f(r['sd'], decimals)})",
-        "median": f(r["median"], decimals),
-        "range": f"{f(r['min'], decimals)}–{f(r['max'], decimals)}",
+        "mean_sd": f"{g(r['mean'], 'mean')} (±{g(r['sd'], 'sd')})",
+        "median": g(r["median"], "median"),
+        "range": f"{g(r['min'], 'min')}–{g(r['max'], 'max')}",
     }
 
 
-def _sex_row(study: Study, decimals: int) -> dict:
+def _sex_row(study: Study, decimals: int, printed: dict[tuple[str, str], int] | None = None) -> dict:
     sc = sex_counts(study).set_index("sex")
-    f = format_number
+    g = _formatter("sex", decimals, printed)
     return {
         "group": "Demographics",
         "label": "Sex, female/male (pts./%)",
         "N": str(len(itt(study))),
         "mean_sd": "",
         "median": f"{sc.loc['F', 'n']}/{sc.loc['M', 'n']}",
-        "range": f"{f(sc.loc['F', 'pct'], decimals)}/{f(sc.loc['M', 'pct'], decimals)}%",
+        "range": f"{g(sc.loc['F', 'pct'], 'f_pct')}/{g(sc.loc['M', 'pct'], 'm_pct')}%",
     }
 
 
@@ -294,7 +353,8 @@ def _arm_cell(group: str, r: pd.Series) -> str:
     return f"{r['mean_sd']}; {r['median']}; {r['range']}"
 
 
-def table1_gt(study: Study, decimals: int = 2, title: str | None = None):
+def table1_gt(study: Study, decimals: int = 2, title: str | None = None,
+              printed: dict[tuple[str, str], int] | None = None):
     """Render Table 1 with great_tables, in the layout of the paper.
 
     Parameters
@@ -305,6 +365,9 @@ def table1_gt(study: Study, decimals: int = 2, title: str | None = None):
         Decimals kept for every statistic (trailing zeros dropped).
     title : str, optional
         Table title; default names the ITT population and its N.
+    printed : dict, optional
+        Per-cell decimals as the paper prints them (:func:`printed_decimals`); see
+        :func:`table1_display`.
 
     Returns
     -------
@@ -315,7 +378,7 @@ def table1_gt(study: Study, decimals: int = 2, title: str | None = None):
     """
     from great_tables import GT, loc, style
 
-    data = table1_display(study, decimals)
+    data = table1_display(study, decimals, printed)
     n = len(itt(study))
     gt = (
         GT(data, rowname_col="label", groupname_col="group")
@@ -372,6 +435,21 @@ def page_values(study: Study) -> dict[str, object]:
     if rf is not None:
         out.update({f"risk.{r.category}.{stat}": getattr(r, stat) for r in rf.itertuples() for stat in ("pts", "n")})
     out.update(_pf_values(baseline_values(study, "PFRATIO")))
+    out.update(_severity_values(study))
+    return out
+
+
+def _severity_values(study: Study) -> dict[str, object]:
+    """The severity table's numbers quoted in the prose (None when the row is absent)."""
+    t = severity_table(study).set_index("characteristic")
+    out: dict[str, object] = {"baseline-sev-rows": len(t)}
+    vent = t[t.index.str.startswith("Days on invasive ventilation")]
+    for stat in ("median", "min", "max"):
+        out[f"baseline-sev-vent-{stat}"] = float(vent[stat].iloc[0]) if len(vent) else None
+    ecmo = t[t.index.str.startswith("On ECMO")]
+    out["baseline-sev-ecmo-n"] = int(ecmo["count"].iloc[0]) if len(ecmo) else None
+    crp = t[t.index.str.startswith("C-reactive protein")]
+    out["baseline-sev-crp-median"] = float(crp["median"].iloc[0]) if len(crp) else None
     return out
 
 
@@ -448,3 +526,167 @@ def dotplot(study: Study, paramcd: str = "PFRATIO", reference: float | None = No
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
     return fig
+
+
+RECONSTRUCTED_NOTE = ("Reconstructed data: pseudo patient-level data rebuilt from the published aggregates, "
+                      "not the trial's records.")
+"""Source note of every table shown on reconstructed data."""
+
+
+def table_gt(frame: pd.DataFrame, labels: dict[str, str] | None = None, title: str | None = None,
+             notes: tuple[str, ...] | list[str] = (), reconstructed: bool = False, empty: str = "Nothing to show."):
+    """Show a small table of text cells with great_tables: padded cells, readable headings, no index.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The cells, already formatted as text (numbers right-aligned when the column is numeric-looking).
+    labels : dict, optional
+        Column name → heading shown to the reader.
+    title : str, optional
+        Table title.
+    notes : sequence of str
+        Source notes under the table.
+    reconstructed : bool
+        Add the "Reconstructed data" source note.
+    empty : str
+        The single cell shown when ``frame`` has no rows.
+
+    Returns
+    -------
+    great_tables.GT
+        Missing values print as an empty cell, never as ``nan`` or ``None``.
+    """
+    from great_tables import GT, loc, style
+
+    shown = frame.reset_index(drop=True).copy()
+    if shown.empty:
+        shown = pd.DataFrame({c: [""] for c in frame.columns} if len(frame.columns) else {"note": [""]})
+        shown.iloc[0, 0] = empty
+    shown = shown.astype(object).where(shown.notna(), "")
+    shown = shown.map(lambda v: "" if v is None else str(v))
+    gt = GT(shown)
+    if title:
+        gt = gt.tab_header(title=title)
+    if labels:
+        gt = gt.cols_label(**{k: v for k, v in labels.items() if k in shown.columns})
+    numeric = [c for c in shown.columns[1:] if shown[c].str.match(r"^[\d.,;–\-−% ()±]*$").all()]
+    if numeric:
+        gt = gt.cols_align(align="right", columns=numeric)
+    gt = gt.tab_style(style=style.css("padding: 4px 12px;"), locations=[loc.body(), loc.column_labels()])
+    if len(shown.columns) and shown.iloc[:, 0].str.len().max() <= 12:  # short identifiers: keep on one line
+        gt = gt.tab_style(style=style.css("white-space: nowrap;"), locations=loc.body(columns=[shown.columns[0]]))
+    if numeric:  # numbers and intervals are never broken across lines
+        gt = gt.tab_style(style=style.css("white-space: nowrap;"), locations=loc.body(columns=numeric))
+    for note in notes:
+        gt = gt.tab_source_note(note)
+    if reconstructed:
+        gt = gt.tab_source_note(RECONSTRUCTED_NOTE)
+    return gt
+
+
+def risk_factors_gt(study: Study):
+    """:func:`risk_factors` as a table headed "Patients, n (%)" and "Risk factors recorded, n"; ``None`` without admh."""
+    rf = risk_factors(study)
+    if rf is None:
+        return None
+    n = len(itt(study))
+    shown = pd.DataFrame({
+        "category": rf["category"],
+        "pts": [f"{p} ({100 * p / n:.1f} %)" if n else str(p) for p in rf["pts"]],
+        "n": rf["n"].astype(str),
+    })
+    return table_gt(shown, {"category": "Risk factor category (MHCAT)", "pts": "Patients, n (%)",
+                            "n": "Risk factors recorded, n"},
+                    notes=[f"% of the intention-to-treat population (N = {n}). A patient with two risk factors "
+                           "of one category counts once under Patients and twice under Risk factors."],
+                    reconstructed=study.reconstructed, empty="No risk factor recorded.")
+
+
+SEVERITY_LAB = {"CRP": "C-reactive protein", "IL6": "Interleukin-6", "FERRITIN": "Ferritin"}
+"""Baseline laboratory parameters of the severity table (adlb PARAMCD → label)."""
+
+
+def _on_ecmo_at_entry(study: Study) -> pd.Series | None:
+    """Per ITT subject: on ECMO on study day 0 (adicu PARAMCD ECMO, ASTDY ≤ 0 ≤ AENDY); ``None`` if not recorded."""
+    if study.adicu is None or not study.adicu["PARAMCD"].eq("ECMO").any():
+        return None
+    ep = study.adicu[study.adicu["PARAMCD"].eq("ECMO")]
+    at_entry = ep[(ep["ASTDY"].astype(float) <= 0) & (ep["AENDY"].astype(float).fillna(np.inf) >= 0)]
+    ids = itt(study)["USUBJID"]
+    return pd.Series(ids.isin(at_entry["USUBJID"]).to_numpy(), index=ids.to_numpy())
+
+
+def severity_table(study: Study) -> pd.DataFrame:
+    """Severity of illness at the first dose, from the data already held (ITT population).
+
+    Rows, each only when its data are present: days on invasive ventilation before the first
+    dose (``adsl.VENTPRED``); on ECMO at entry (``adicu`` episodes of PARAMCD ECMO covering
+    study day 0); baseline C-reactive protein, interleukin-6 and ferritin (``adlb`` baseline
+    records, with the unit from AVALU when present); baseline lymphocyte-to-neutrophil ratio
+    (``adsl.LNRBL``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``characteristic``, ``n`` (patients with a value), ``median``, ``q1``, ``q3``,
+        ``min``, ``max`` (NaN for a count row) and ``count`` (patients with the condition, for
+        a count row; NaN otherwise). Quartiles are numpy's linear interpolation (R type 7).
+    """
+    from .io import baseline as baseline_records
+
+    pop = itt(study)
+    rows = []
+
+    def cont(label: str, values) -> None:
+        v = pd.Series(values, dtype=float).dropna()
+        if v.empty:
+            return
+        rows.append({"characteristic": label, "n": len(v), "median": float(v.median()),
+                     "q1": float(v.quantile(0.25)), "q3": float(v.quantile(0.75)),
+                     "min": float(v.min()), "max": float(v.max()), "count": np.nan})
+
+    if "VENTPRED" in pop:
+        cont("Days on invasive ventilation before the first dose", pop["VENTPRED"])
+    ecmo = _on_ecmo_at_entry(study)
+    if ecmo is not None:
+        rows.append({"characteristic": "On ECMO at the first dose", "n": len(ecmo), "median": np.nan, "q1": np.nan,
+                     "q3": np.nan, "min": np.nan, "max": np.nan, "count": int(ecmo.sum())})
+    if study.adlb is not None:
+        lb = baseline_records(study.adlb)
+        lb = lb[lb["USUBJID"].isin(pop["USUBJID"])]
+        for code, label in SEVERITY_LAB.items():
+            sub = lb[lb["PARAMCD"].eq(code)]
+            units = sub["AVALU"].dropna().unique() if "AVALU" in sub else []
+            cont(f"{label} ({units[0]})" if len(units) == 1 else label, sub["AVAL"])
+    if "LNRBL" in pop:
+        cont("Lymphocyte-to-neutrophil ratio", pop["LNRBL"])
+    return pd.DataFrame(rows, columns=["characteristic", "n", "median", "q1", "q3", "min", "max", "count"])
+
+
+def severity_gt(study: Study):
+    """:func:`severity_table` as a table: median (IQR) and range, or n (%) for a count."""
+    t = severity_table(study)
+    f = format_number
+    n_itt = len(itt(study))
+
+    def digits(r) -> int:
+        return 2 if abs(r["median"]) < 1 else 1
+
+    def summary(r) -> str:
+        if not pd.isna(r["count"]):
+            return f"{int(r['count'])} ({100 * r['count'] / r['n']:.1f} %)" if r["n"] else str(int(r["count"]))
+        d = digits(r)
+        return f"{f(r['median'], d)} ({f(r['q1'], d)}–{f(r['q3'], d)})"
+
+    shown = pd.DataFrame({
+        "characteristic": t["characteristic"], "n": t["n"].astype(int).astype(str),
+        "summary": [summary(r) for _, r in t.iterrows()],
+        "range": ["" if pd.isna(r["min"]) else f"{f(r['min'], digits(r))}–{f(r['max'], digits(r))}"
+                  for _, r in t.iterrows()],
+    })
+    return table_gt(shown, {"characteristic": "At the first dose", "n": "Patients with a value",
+                            "summary": "Median (IQR) or n (%)", "range": "Range"},
+                    title=f"Severity of illness at the first dose, intention-to-treat population (N = {n_itt})",
+                    notes=["IQR: first to third quartile. Rows appear only when the study folder holds their data."],
+                    reconstructed=study.reconstructed, empty="This study folder holds none of these data.")

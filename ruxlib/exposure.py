@@ -24,7 +24,14 @@ from .figures import SMALL, styled
 from .io import Study
 
 __all__ = [
+    "above_protocol",
+    "DOSE_LISTING_MAX",
+    "DOSE_STEP",
+    "dose_intensity_excluding_interruptions",
+    "dose_listing",
     "exposure_by_arm",
+    "interrupted_rows",
+    "on_protocol_attainable",
     "ADHERENCE_THRESHOLD",
     "dosing_schedule",
     "interruption_days_by_reason",
@@ -38,6 +45,12 @@ __all__ = [
 
 ADHERENCE_THRESHOLD = 80.0
 """Dose intensity (%) at or above which a subject counts as adherent."""
+
+DOSE_STEP = 5.0
+"""Dose granularity (mg) assumed by :func:`on_protocol_attainable` on the page: 5 mg tablets."""
+
+DOSE_LISTING_MAX = 60
+"""Largest number of subjects for which the page lists doses patient by patient; above it, a summary."""
 
 EOT_ORDER = ("DISCHARGED FROM ICU", "TRANSFERRED", "DEATH", "ADVERSE EVENT")
 """Reasons for ending treatment early, in the order the paper lists them."""
@@ -182,6 +195,178 @@ def exposure_summary(study: Study, threshold: float = ADHERENCE_THRESHOLD) -> pd
             "interruption_reason",
         ]
     ]
+
+
+def interrupted_rows(adex: pd.DataFrame | None) -> pd.Series:
+    """Which rows of adex lie inside an interruption (:func:`interruptions`).
+
+    Returns
+    -------
+    pandas.Series of bool
+        Aligned with ``adex.index``: True for a missed administration that a later dose
+        follows (the rows an interruption consists of); False for doses given and for missed
+        rows at the end of treatment. Empty when adex is None.
+
+    Examples
+    --------
+    >>> ex = pd.DataFrame({"USUBJID": ["1"] * 5, "ADY": [0, 0.5, 1, 1.5, 2],
+    ...                    "EXDOSE": [10, 0, 0, 15, 0]})
+    >>> interrupted_rows(ex).tolist()
+    [False, True, True, False, False]
+    """
+    if adex is None:
+        return pd.Series(dtype=bool)
+    out = pd.Series(False, index=adex.index)
+    for r in interruptions(adex).itertuples():
+        ady = adex["ADY"].astype(float)
+        out |= adex["USUBJID"].eq(r.USUBJID) & (ady >= r.start) & (ady < r.resume)
+    return out
+
+
+def dose_intensity_excluding_interruptions(study: Study) -> pd.DataFrame:
+    """Dose intensity under two definitions, per ITT subject with adex rows.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``USUBJID``, ``dose_intensity`` (100 × given / planned over every row, the
+        book's definition), ``dose_intensity_excl`` (100 × given / planned over the rows
+        *outside* interruptions: an interrupted day is neither planned nor given) and
+        ``interrupted_mg`` (planned mg of the interrupted rows). Empty without adex.
+
+    Notes
+    -----
+    The second definition measures how much of the dose was given *while the patient was on
+    drug*; it exceeds 100 % only when more than the planned dose was given.
+    """
+    columns = ["USUBJID", "dose_intensity", "dose_intensity_excl", "interrupted_mg"]
+    if study.adex is None:
+        return pd.DataFrame(columns=columns)
+    adex = study.adex[study.adex["USUBJID"].isin(itt(study)["USUBJID"])]
+    inside = interrupted_rows(adex)
+    sums = pd.DataFrame({
+        "given": adex.groupby("USUBJID")["EXDOSE"].sum(),
+        "planned": adex.groupby("USUBJID")["EXPLDOS"].sum(),
+        "interrupted_mg": adex[inside].groupby("USUBJID")["EXPLDOS"].sum(),
+    }).fillna({"interrupted_mg": 0.0})
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = pd.DataFrame({
+            "USUBJID": sums.index.astype(str),
+            "dose_intensity": (100.0 * sums["given"] / sums["planned"]).where(sums["planned"] > 0).to_numpy(),
+            "dose_intensity_excl": (100.0 * sums["given"] / (sums["planned"] - sums["interrupted_mg"]))
+            .where(sums["planned"] - sums["interrupted_mg"] > 0).to_numpy(),
+            "interrupted_mg": sums["interrupted_mg"].to_numpy(dtype=float),
+        })
+    return out.reset_index(drop=True)[columns]
+
+
+def above_protocol(adex: pd.DataFrame | None) -> pd.DataFrame:
+    """Administrations where more was given than the protocol planned (``EXDOSE > EXPLDOS``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``USUBJID``, ``ADY``, ``EXDOSE``, ``EXPLDOS`` and ``EXADJ`` (when present),
+        sorted by subject and day; empty when there is none or adex is None.
+    """
+    columns = ["USUBJID", "ADY", "EXDOSE", "EXPLDOS", "EXADJ"]
+    if adex is None:
+        return pd.DataFrame(columns=columns)
+    hit = adex[adex["EXDOSE"].astype(float) > adex["EXPLDOS"].astype(float)]
+    hit = hit.reindex(columns=columns)
+    return hit.sort_values(["USUBJID", "ADY"], kind="stable").reset_index(drop=True)
+
+
+def on_protocol_attainable(rows: pd.DataFrame, target: float, decimals: int = 1,
+                           exclude_interruptions: bool = False, step: float = 5.0,
+                           lowest: float = 5.0) -> dict[str, object]:
+    """Could a subject's dose intensity print as ``target`` with no dose above the plan?
+
+    The pattern of given and missed administrations is kept; each given administration may
+    be any multiple of ``step`` from ``lowest`` up to its planned dose (EXPLDOS): reductions
+    are allowed, increases are not.
+
+    Parameters
+    ----------
+    rows : pandas.DataFrame
+        One subject's adex rows (ADY, EXDOSE, EXPLDOS).
+    target : float
+        The dose intensity (%) to reach, as printed.
+    decimals : int
+        Its printed decimals: a total counts when it rounds to ``target``.
+    exclude_interruptions : bool
+        Use the definition of :func:`dose_intensity_excluding_interruptions` (interrupted
+        rows leave the denominator).
+    step, lowest : float
+        Dose granularity and smallest dose given (mg); 5 mg tablets by default.
+
+    Returns
+    -------
+    dict
+        ``max`` (highest attainable dose intensity, %), ``min`` (lowest), ``attainable``
+        (bool: some on-plan total prints as ``target``), ``needed`` (bool: ``target`` is above
+        ``max``, so some dose above the plan is unavoidable) and ``closest`` (the attainable
+        dose intensity nearest ``target``).
+
+    Examples
+    --------
+    Four administrations planned at 10 mg, the second missed and followed by a dose: 3 given.
+
+    >>> ex = pd.DataFrame({"USUBJID": ["1"] * 4, "ADY": [0, 0.5, 1, 1.5],
+    ...                    "EXDOSE": [10, 0, 10, 10], "EXPLDOS": [10] * 4})
+    >>> r = on_protocol_attainable(ex, 75.0)
+    >>> r["max"], r["attainable"], r["needed"]
+    (75.0, True, False)
+    >>> on_protocol_attainable(ex, 80.0)["needed"]
+    True
+    """
+    rows = rows.sort_values("ADY")
+    given = rows["EXDOSE"].astype(float) > 0
+    planned = rows["EXPLDOS"].astype(float)
+    denominator = float(planned.sum())
+    if exclude_interruptions:
+        denominator -= float(planned[interrupted_rows(rows.assign(USUBJID="_"))].sum())
+    low, high = lowest * int(given.sum()), float(planned[given].sum())
+    if denominator <= 0 or high < low:
+        return {"max": None, "min": None, "attainable": False, "needed": None, "closest": None}
+    totals = np.arange(low, high + step / 2, step)
+    intensities = 100.0 * totals / denominator
+    hits = np.round(intensities, decimals) == round(target, decimals)
+    closest = float(intensities[np.argmin(np.abs(intensities - target))])
+    return {"max": 100.0 * high / denominator, "min": 100.0 * low / denominator, "attainable": bool(hits.any()),
+            "needed": bool(round(100.0 * high / denominator, decimals) < round(target, decimals)),
+            "closest": closest}
+
+
+def dose_listing(study: Study, max_subjects: int = DOSE_LISTING_MAX) -> pd.DataFrame:
+    """Daily doses patient by patient, or a summary when there are more than ``max_subjects``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Up to ``max_subjects`` ITT subjects: one row per subject, columns ``USUBJID``,
+        ``cum_dose``, ``planned_dose``, ``dose_intensity``, ``n_missed`` (administrations with
+        EXDOSE 0), ``n_reduced`` (0 < EXDOSE < EXPLDOS) and ``n_above`` (EXDOSE > EXPLDOS).
+        Above ``max_subjects``: one row per statistic (median, min, max) of those columns
+        (``attrs["summary"]`` is True), as a listing of hundreds of patients is unreadable.
+    """
+    columns = ["USUBJID", "cum_dose", "planned_dose", "dose_intensity", "n_missed", "n_reduced", "n_above"]
+    if study.adex is None:
+        return pd.DataFrame(columns=columns)
+    adex = study.adex[study.adex["USUBJID"].isin(itt(study)["USUBJID"])]
+    dose, plan = adex["EXDOSE"].astype(float), adex["EXPLDOS"].astype(float)
+    flags = pd.DataFrame({"USUBJID": adex["USUBJID"], "n_missed": dose.eq(0), "n_reduced": (dose > 0) & (dose < plan),
+                          "n_above": dose > plan})
+    counts = flags.groupby("USUBJID")[["n_missed", "n_reduced", "n_above"]].sum().astype(int)
+    ex = exposure_summary(study).set_index("USUBJID")
+    out = ex[["cum_dose", "planned_dose", "dose_intensity"]].join(counts, how="inner").reset_index()
+    out = out[columns]
+    if len(out) <= max_subjects:
+        out.attrs["summary"] = False
+        return out
+    summary = out.drop(columns="USUBJID").agg(["median", "min", "max"]).reset_index(names="statistic")
+    summary.attrs["summary"] = True
+    return summary
 
 
 def flow_counts(study: Study) -> dict:
@@ -384,6 +569,52 @@ def page_values(study: Study, horizon: float = 28,
     out["interrupt.tube_days"] = interruption_days_by_reason(study.adex, "tube")
     dose = _dose_values(ex, adherence_threshold)
     out.update(dose if study.adex is not None else dict.fromkeys(dose))
+    out.update(_alternative_values(study, ex, adherence_threshold))
+    return out
+
+
+def _verdict(needed: bool | None) -> str | None:
+    if needed is None:
+        return None
+    return "a dose above the plan is needed" if needed else "no dose above the plan is needed"
+
+
+def _alternative_values(study: Study, ex: pd.DataFrame, threshold: float) -> dict[str, object]:
+    """Doses above the plan, the dose intensity excluding interrupted days, and what the lowest
+    dose intensity below ``threshold`` requires under either definition."""
+    names = ("dose-step", "above-n", "above-subjects", "above-mg", "above-days", "above-subject", "excl-median", "excl-min",
+             "excl-max", "low-subject", "low-target", "low-excl", "low-max-std", "low-max-excl", "low-verdict-std",
+             "low-verdict-excl", "low-closest-excl")
+    out: dict[str, object] = {f"exposure-{n}": None for n in names}
+    if study.adex is None:
+        return out
+    out["exposure-dose-step"] = DOSE_STEP
+    adex = study.adex[study.adex["USUBJID"].isin(itt(study)["USUBJID"])]
+    above = above_protocol(adex)
+    out["exposure-above-n"] = len(above)
+    out["exposure-above-subjects"] = int(above["USUBJID"].nunique())
+    if len(above):
+        out["exposure-above-mg"] = ", ".join(format_number(x, 1) for x in sorted(above["EXDOSE"].unique()))
+        out["exposure-above-days"] = ", ".join(format_number(x, 1) for x in above["ADY"])
+        out["exposure-above-subject"] = ", ".join(str(u) for u in above["USUBJID"].unique())
+    alt = dose_intensity_excluding_interruptions(study)
+    excl = summarise_continuous(alt["dose_intensity_excl"])
+    out.update({f"exposure-excl-{stat}": excl[stat] for stat in ("median", "min", "max")} if excl["n"] else {})
+    below = ex[ex["dose_intensity"] < threshold].sort_values("dose_intensity")
+    if below.empty:
+        return out
+    subject = str(below["USUBJID"].iloc[0])
+    target = round(float(below["dose_intensity"].iloc[0]), 1)
+    rows = adex[adex["USUBJID"] == subject]
+    std = on_protocol_attainable(rows, target, step=DOSE_STEP, lowest=DOSE_STEP)
+    alt_reach = on_protocol_attainable(rows, target, exclude_interruptions=True, step=DOSE_STEP, lowest=DOSE_STEP)
+    out.update({
+        "exposure-low-subject": subject, "exposure-low-target": target,
+        "exposure-low-excl": float(alt.set_index("USUBJID").loc[subject, "dose_intensity_excl"]),
+        "exposure-low-max-std": std["max"], "exposure-low-max-excl": alt_reach["max"],
+        "exposure-low-verdict-std": _verdict(std["needed"]), "exposure-low-verdict-excl": _verdict(alt_reach["needed"]),
+        "exposure-low-closest-excl": alt_reach["closest"],
+    })
     return out
 
 

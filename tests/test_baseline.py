@@ -6,6 +6,10 @@ import pytest
 from studyfolder import write_study
 
 from ruxlib import baseline
+from ruxlib.io import load_study
+from ruxlib.paths import REPO
+
+DATA = REPO / "data"
 
 ADSL = [
     {"USUBJID": "S1", "AGE": 30, "SEX": "F", "ITTFL": "Y", "WEIGHTBL": 80, "HEIGHTBL": 200},
@@ -168,3 +172,56 @@ def test_baseline_values_and_dotplot_mark_mean_median_and_reference(tmp_path):
 def test_baseline_values_empty_without_advs(tmp_path):
     study = write_study(tmp_path / "s", adsl=ADSL)
     assert baseline.baseline_values(study, "PFRATIO").empty
+
+
+def test_format_printed_rounds_ties_away_from_zero_and_keeps_decimals():
+    assert baseline.format_printed(89.5, 0) == "90"
+    assert baseline.format_printed(88.5, 0) == "89"  # half-even would print 88
+    assert baseline.format_printed(36.45, 0) == "36"
+    assert baseline.format_printed(74.0, 1) == "74.0"  # the paper prints the trailing zero
+    assert baseline.format_printed(-0.004, 2) == "0.00"
+
+
+def test_table1_as_printed_uses_the_ledgers_decimals_on_the_shipped_data():
+    study = load_study(DATA)
+    shown = baseline.table1_display(study, printed=baseline.printed_decimals()).set_index("label")
+    # the paper prints weight median 90 (not 89.5), BMI min 22 (not 21.5), temperature median 36
+    # (not 36.45) and respiratory-rate SD 5 (not 4.78)
+    assert shown.loc["Weight (kg)", "median"] == "90"
+    assert shown.loc["BMI (kg/m²)", "range"].startswith("22–")
+    assert shown.loc["Temperature (°C)", "median"] == "36"
+    assert shown.loc["Respiratory rate (breaths per minute)", "mean_sd"].endswith("(±5)")
+    default = baseline.table1_display(study).set_index("label")
+    assert default.loc["Weight (kg)", "median"] != "90"  # the unrounded value differs
+
+
+def test_printed_decimals_reads_the_ledger():
+    d = baseline.printed_decimals()
+    assert d[("weight", "median")] == 0 and d[("resp", "sd")] == 0 and d[("bmi", "max")] == 1
+
+
+def test_severity_table_by_hand(tmp_path):
+    adsl = [{"USUBJID": str(i), "AGE": 50, "SEX": "M", "VENTPRED": v} for i, v in enumerate([0, 1, 2, 5], start=1)]
+    adicu = [
+        {"USUBJID": "1", "PARAMCD": "ECMO", "ASTDY": -2, "AENDY": 10},  # on ECMO at the first dose
+        {"USUBJID": "2", "PARAMCD": "ECMO", "ASTDY": 3, "AENDY": 8},  # started later
+    ]
+    t = baseline.severity_table(write_study(tmp_path / "s", adsl=adsl, adicu=adicu)).set_index("characteristic")
+    vent = t.loc["Days on invasive ventilation before the first dose"]
+    # median of 0, 1, 2, 5 = 1.5; type-7 quartiles at positions 0.75 and 2.25: 0.75 and 2.75
+    assert (vent["n"], vent["median"], vent["q1"], vent["q3"], vent["max"]) == (4, 1.5, 0.75, 2.75, 5)
+    assert t.loc["On ECMO at the first dose", "count"] == 1
+    assert "Lymphocyte-to-neutrophil ratio" not in t.index
+    bare = baseline.severity_table(write_study(tmp_path / "b", adsl=[{"USUBJID": "1", "AGE": 50, "SEX": "M"}]))
+    assert bare.empty
+    assert "holds none of these data" in baseline.severity_gt(
+        write_study(tmp_path / "c", adsl=[{"USUBJID": "1", "AGE": 50, "SEX": "M"}])).as_raw_html()
+
+
+def test_risk_factor_table_has_a_correct_heading(tmp_path):
+    adsl = [{"USUBJID": str(i), "AGE": 50, "SEX": "M"} for i in range(1, 5)]
+    admh = [{"USUBJID": "1", "MHCAT": "Diabetes"}, {"USUBJID": "1", "MHCAT": "Diabetes"},
+            {"USUBJID": "2", "MHCAT": "Diabetes"}]
+    html = baseline.risk_factors_gt(write_study(tmp_path / "s", adsl=adsl, admh=admh)).as_raw_html()
+    assert "Patients, n (%)" in html and "2 (50.0 %)" in html and ">3<" in html
+    assert baseline.risk_factors_gt(write_study(tmp_path / "n", adsl=adsl)) is None

@@ -138,3 +138,65 @@ def test_page_values_interruption_days_by_reason(tmp_path):
     assert v["exposure-dur-median"] == pytest.approx(11.0)
     without = exposure.page_values(write_study(tmp_path / "n", adsl=adsl))
     assert without["exposure-di-median"] is None and without["exposure-full-dose"] is None
+
+
+# Subject A: seven administrations planned at 10 mg (ADY 0 .. 3); doses 10, 0, 0, 10, 15, 10, 0.
+# Hand counts: given 45 mg of 70 planned; ADY 0.5 and 1 are an interruption (a dose follows), the
+# last row is the end of treatment; the dose at ADY 2 (15 mg) is above the plan.
+ADEX_A = [{"USUBJID": "A", "ADY": k / 2, "EXDOSE": d, "EXPLDOS": 10}
+          for k, d in enumerate([10, 0, 0, 10, 15, 10, 0])]
+
+
+def test_interrupted_rows_mark_only_the_run_before_a_dose():
+    assert exposure.interrupted_rows(pd.DataFrame(ADEX_A)).tolist() == [False, True, True, False, False, False, False]
+
+
+def test_dose_intensity_excluding_interrupted_days_by_hand(tmp_path):
+    study = write_study(tmp_path / "s", adsl=[{"USUBJID": "A", "AGE": 50, "SEX": "M"}], adex=ADEX_A)
+    row = exposure.dose_intensity_excluding_interruptions(study).iloc[0]
+    assert row["dose_intensity"] == pytest.approx(100 * 45 / 70)  # 64.29 %
+    assert row["dose_intensity_excl"] == pytest.approx(100 * 45 / 50)  # the 20 interrupted mg leave the denominator
+    assert row["interrupted_mg"] == 20
+    above = exposure.above_protocol(study.adex)
+    assert above[["ADY", "EXDOSE", "EXPLDOS"]].values.tolist() == [[2.0, 15.0, 10.0]]
+    assert exposure.dose_intensity_excluding_interruptions(write_study(tmp_path / "n", adsl=[
+        {"USUBJID": "A", "AGE": 50, "SEX": "M"}])).empty
+
+
+def test_on_protocol_attainable_by_hand():
+    rows = pd.DataFrame(ADEX_A)
+    # four given rows, each 5..10 mg on plan: totals 20, 25, ..., 40 mg
+    std = exposure.on_protocol_attainable(rows, 64.3)
+    assert std["max"] == pytest.approx(100 * 40 / 70) and std["needed"] is True  # 57.1 % < 64.3 %
+    assert exposure.on_protocol_attainable(rows, 50.0)["attainable"] is True  # 35 / 70
+    assert exposure.on_protocol_attainable(rows, 50.1)["attainable"] is False  # 35.07 mg is not a 5 mg step
+    excl = exposure.on_protocol_attainable(rows, 60.0, exclude_interruptions=True)
+    assert excl["max"] == pytest.approx(80.0) and excl["needed"] is False and excl["attainable"] is True  # 30 / 50
+    assert exposure.on_protocol_attainable(rows, 90.0, exclude_interruptions=True)["needed"] is True
+    assert exposure.on_protocol_attainable(rows, 61.0, exclude_interruptions=True)["closest"] == pytest.approx(60.0)
+
+
+def test_page_values_name_the_doses_above_the_plan_and_the_lowest_patient(tmp_path):
+    adsl = [{"USUBJID": u, "AGE": 50, "SEX": "M"} for u in ("A", "B")]
+    adex = ADEX_A + [{"USUBJID": "B", "ADY": k / 2, "EXDOSE": 10, "EXPLDOS": 10} for k in range(4)]
+    v = exposure.page_values(write_study(tmp_path / "s", adsl=adsl, adex=adex))
+    assert (v["exposure-above-n"], v["exposure-above-subjects"], v["exposure-above-mg"]) == (1, 1, "15")
+    assert v["exposure-low-subject"] == "A" and v["exposure-low-target"] == pytest.approx(64.3)
+    assert v["exposure-low-verdict-std"] == "a dose above the plan is needed"
+    # excluding the interrupted 20 mg, on-plan doses reach 40 / 50 = 80 % >= 64.3 %
+    assert v["exposure-low-verdict-excl"] == "no dose above the plan is needed"
+    assert v["exposure-low-max-excl"] == pytest.approx(80.0) and v["exposure-low-max-std"] == pytest.approx(100 * 40 / 70)
+    assert v["exposure-excl-max"] == pytest.approx(100.0) and v["exposure-excl-min"] == pytest.approx(90.0)
+
+
+def test_dose_listing_switches_to_a_summary_above_the_limit(tmp_path):
+    adsl = [{"USUBJID": u, "AGE": 50, "SEX": "M"} for u in ("A", "B")]
+    adex = ADEX_A + [{"USUBJID": "B", "ADY": k / 2, "EXDOSE": 5, "EXPLDOS": 10} for k in range(4)]
+    study = write_study(tmp_path / "s", adsl=adsl, adex=adex)
+    listing = exposure.dose_listing(study)
+    assert listing.attrs["summary"] is False
+    assert listing.set_index("USUBJID").loc["A", ["n_missed", "n_reduced", "n_above"]].tolist() == [3, 0, 1]
+    assert listing.set_index("USUBJID").loc["B", ["n_reduced", "cum_dose"]].tolist() == [4, 20]
+    summary = exposure.dose_listing(study, max_subjects=1)
+    assert summary.attrs["summary"] is True and list(summary["statistic"]) == ["median", "min", "max"]
+    assert summary.set_index("statistic").loc["max", "cum_dose"] == 45
