@@ -20,6 +20,8 @@ Algorithm
    and reused) into a marked sibling of OUT and swap it in (:mod:`ruxlib.outdir`). OUT, its
    stage and the cache are checked before step 1: a folder that ``ruxlib build`` did not make,
    the study folder, or a folder that cannot be written is refused, and nothing is deleted.
+   Steps 1-6 hold the lock ``OUT.lock`` (:class:`ruxlib.outdir.BuildLock`): a second build
+   into the same OUT at the same time is refused with one line.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ import yaml
 from . import pins
 from .cache import PageCache, inputs_key, page_key
 from .io import load_study
-from .outdir import OutputError, Replacement, check_target, mark, owned
+from .outdir import BuildLock, OutputError, Replacement, check_target, mark, owned
 from .params import ParamError
 from .params import parse as parse_params
 from .paths import REPO
@@ -292,6 +294,13 @@ def build(data: Path, out: Path | None = None, params: dict | None = None, jobs:
     data = Path(data).resolve()
     inputs = {"the study folder": data, "the book's pages": REPO / "book", "the library": REPO / "ruxlib"}
     out = check_target(Path(out) if out else REPO / "_build" / "html", inputs)
+    with BuildLock(out):  # a second build into the same OUT is refused here
+        return _build_locked(data, out, inputs, params, jobs, progress, force)
+
+
+def _build_locked(data: Path, out: Path, inputs: dict, params: dict, jobs: int, progress: bool,
+                  force: bool) -> Path:
+    """:func:`build` once ``out`` is locked."""
     stage = check_target(_stage_dir(out), inputs, label="stage folder")
     cache = PageCache(check_target(REPO / "_build" / "cache", inputs, label="cache folder"))
     study = load_study(data)  # raises DataError with every problem
