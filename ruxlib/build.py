@@ -374,7 +374,7 @@ def _build_locked(data: Path, out: Path, inputs: dict, params: dict, jobs: int, 
     """:func:`build` once ``out`` is locked."""
     stage = check_target(_stage_dir(out), inputs, label="stage folder")
     cache = PageCache(check_target(REPO / "_build" / "cache", inputs, label="cache folder"))
-    pages = toc_pages()
+    pages = toc_pages(REPO)
     shared = inputs_key(REPO / "ruxlib", data, params, REPO)
     keys = {p: page_key(REPO / f"{p}.md", shared) for p in pages}
     fingerprint = _fingerprint(pages, keys)
