@@ -118,7 +118,7 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--out", default=None, help="output folder for the HTML (default: _build/html)")
     b.add_argument("-p", "--param", nargs=2, action="append", metavar=("NAME", "VALUE"),
                    help="set a page parameter (e.g. -p horizon 28); repeatable")
-    b.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="pages executed in parallel (default: cores)")
+    b.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, help="pages executed in parallel (default: cores)")
     b.add_argument("--force", action="store_true",
                    help="execute every page, even those the cache holds for the same inputs")
     b.set_defaults(func=_build)
