@@ -2,6 +2,12 @@
 
 Algorithm
 ---------
+0. Key the pages (step 3) and fingerprint everything the stage is made from
+   (:func:`_fingerprint`). When every page is in the cache and OUT records the same
+   fingerprint (the file :data:`FINGERPRINT`, written by the build that made it), OUT is
+   already this build: only its ``results.json`` cache report is rewritten (atomically), and
+   neither the study folder's checks, pages, publishing nor Sphinx run (the checks' coverage
+   report and warnings are replayed from the record). ``force`` skips this step.
 1. Validate the study folder (:func:`ruxlib.io.load_study`); a data problem stops here.
 2. Read the pages from ``_toc.yml``; lay out the Sphinx sources in the stage
    ``_build/stage/<out>-<hash>``, which is kept between builds, writing only files whose
@@ -20,6 +26,8 @@ Algorithm
    and reused) into a marked sibling of OUT and swap it in (:mod:`ruxlib.outdir`). OUT, its
    stage and the cache are checked before step 1: a folder that ``ruxlib build`` did not make,
    the study folder, or a folder that cannot be written is refused, and nothing is deleted.
+   Steps 1-6 hold the lock ``OUT.lock`` (:class:`ruxlib.outdir.BuildLock`): a second build
+   into the same OUT at the same time is refused with one line.
 """
 
 from __future__ import annotations
@@ -35,16 +43,16 @@ from pathlib import Path
 
 import yaml
 
-from . import pins
-from .cache import PageCache, inputs_key, page_key
-from .io import load_study
-from .outdir import OutputError, Replacement, check_target, mark, owned
+from .cache import PageCache, inputs_key, page_key, tree_hash
+from .outdir import BuildLock, OutputError, Replacement, check_target, mark, owned
 from .params import ParamError
 from .params import parse as parse_params
 from .paths import REPO
-from .publish import publish
 
 STATUS_PAGE = "book/status"
+
+FINGERPRINT = ".ruxbook-inputs"
+"""File in OUT: the hash of everything its pages were staged from (:func:`_fingerprint`)."""
 
 
 __all__ = ["BuildError", "OutputError", "ParamError", "build", "glued_values", "toc_pages"]
@@ -268,17 +276,82 @@ def _execute_all(pages: list[str], stage: Path, cache: PageCache, keys: dict[str
 def _publish_all(pages: list[str], stage: Path, cache: PageCache, keys: dict[str, str],
                  timings: dict[str, float | None], *, publication: bool, params: dict,
                  folder: str) -> dict[str, dict]:
-    """Publish each cached notebook into the stage (written only if changed); return glued values."""
+    """Publish each cached notebook into the stage (written only if changed); return glued values.
+
+    The status page shows each page's execution time as recorded in its cached notebook
+    (papermill's ``duration``), so that its HTML does not change when a rebuild reuses pages.
+    """
+    from . import pins
+    from .publish import publish
+
+    shown = {page: _duration(cache.get(page, keys[page])) for page in pages}
     glued, ensemble = {}, pins.load() if publication else None
     for page in pages:
         work = stage / "_run" / f"{page}.ipynb"
         work.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(cache.get(page, keys[page]), work)
         publish(work, publication=publication, params=params, folder=folder,
-                glued=glued_values(work), timings=timings if page == STATUS_PAGE else None, ensemble=ensemble)
+                glued=glued_values(work), timings=shown if page == STATUS_PAGE else None, ensemble=ensemble)
         glued[page] = glued_values(work)
         _write_if_changed(stage / f"{page}.ipynb", work.read_bytes())
     return glued
+
+
+def _duration(notebook: Path) -> float | None:
+    """Seconds papermill recorded for executing ``notebook`` (``None`` if absent)."""
+    meta = json.loads(notebook.read_text(encoding="utf-8")).get("metadata", {}).get("papermill", {})
+    seconds = meta.get("duration")
+    return round(float(seconds), 1) if isinstance(seconds, (int, float)) else None
+
+
+def _fingerprint(pages: list[str], keys: dict[str, str]) -> str:
+    """Hash of every input the staged book is made from, to recognise a build with nothing to do.
+
+    Algorithm
+    ---------
+    Hash, as sorted JSON: each page's cache key in reading order (page source, library,
+    study folder with its ``study.yml``, parameters, environment: :mod:`ruxlib.cache`), and
+    the repository files the stage and publishing read besides: ``_toc.yml``, ``_config.yml``,
+    ``references.bib``, every file under ``book/`` and the pins files (``ensemble.json``,
+    ``assumptions.yml``). Equal fingerprints give byte-identical staged sources, because
+    staging and publishing are deterministic functions of these (the library's code included).
+    """
+    import hashlib
+
+    from .paths import DATA
+
+    def file_hash(path: Path) -> str:
+        return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "absent"
+
+    parts = {
+        "pages": [[p, keys[p]] for p in pages],
+        "book": tree_hash(REPO / "book"),
+        "files": {name: file_hash(REPO / name) for name in ("_toc.yml", "_config.yml", "references.bib")},
+        "pins": [file_hash(DATA / "published" / name) for name in ("ensemble.json", "assumptions.yml")],
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+def _unchanged(out: Path, fingerprint: str) -> dict | None:
+    """The record of ``out`` when it was built from the inputs ``fingerprint`` names, else ``None``."""
+    try:
+        record = json.loads((out / FINGERPRINT).read_text(encoding="utf-8"))
+        results = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not owned(out) or not isinstance(record, dict) or record.get("fingerprint") != fingerprint:
+        return None
+    return {"record": record, "results": results}
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    import os
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
 
 
 def build(data: Path, out: Path | None = None, params: dict | None = None, jobs: int = 1,
@@ -292,20 +365,39 @@ def build(data: Path, out: Path | None = None, params: dict | None = None, jobs:
     data = Path(data).resolve()
     inputs = {"the study folder": data, "the book's pages": REPO / "book", "the library": REPO / "ruxlib"}
     out = check_target(Path(out) if out else REPO / "_build" / "html", inputs)
+    with BuildLock(out):  # a second build into the same OUT is refused here
+        return _build_locked(data, out, inputs, params, jobs, progress, force)
+
+
+def _build_locked(data: Path, out: Path, inputs: dict, params: dict, jobs: int, progress: bool,
+                  force: bool) -> Path:
+    """:func:`build` once ``out`` is locked."""
     stage = check_target(_stage_dir(out), inputs, label="stage folder")
     cache = PageCache(check_target(REPO / "_build" / "cache", inputs, label="cache folder"))
-    study = load_study(data)  # raises DataError with every problem
-    if progress:
-        from .io import check_study, coverage
-
-        print(coverage(check_study(data)), file=sys.stderr)
-        for warning in study.warnings:
-            print(f"warning: {warning}", file=sys.stderr)
-    pages = toc_pages()
-    _stage(stage, pages, title=None if study.publication else study.title)
-
+    pages = toc_pages(REPO)
     shared = inputs_key(REPO / "ruxlib", data, params, REPO)
     keys = {p: page_key(REPO / f"{p}.md", shared) for p in pages}
+    fingerprint = _fingerprint(pages, keys)
+    same = None if force or not all(cache.get(p, keys[p]) for p in pages) else _unchanged(out, fingerprint)
+    if same is not None:  # OUT is this build already: the same study folder passed the same checks
+        if progress:
+            print(same["record"].get("coverage", ""), file=sys.stderr)
+            for warning in same["record"].get("warnings", []):
+                print(f"warning: {warning}", file=sys.stderr)
+            print(f"nothing changed: all {len(pages)} pages reused, {out} is up to date", file=sys.stderr)
+        results = {**same["results"], "timings": {}, "cache": {"executed": [], "reused": pages}}
+        _write_atomic(out / "results.json", json.dumps(results, indent=1, default=str))
+        return out
+
+    from .io import check_study, coverage, load_study
+
+    study = load_study(data)  # raises DataError with every problem
+    report = coverage(check_study(data)) if progress else ""
+    if progress:
+        print(report, file=sys.stderr)
+        for warning in study.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+    _stage(stage, pages, title=None if study.publication else study.title)
     timings = _execute_all(pages, stage, cache, keys, {**params, "data_dir": str(data)}, jobs, progress, force)
     glued = _publish_all(pages, stage, cache, keys, timings, publication=study.publication, params=params,
                          folder=data.name)
@@ -321,6 +413,8 @@ def build(data: Path, out: Path | None = None, params: dict | None = None, jobs:
     with Replacement(out) as new:
         shutil.copytree(stage / "_out" / "_build" / "html", new, dirs_exist_ok=True)
         (new / "results.json").write_text(json.dumps(results, indent=1, default=str), encoding="utf-8")
+        record = {"fingerprint": fingerprint, "coverage": report, "warnings": list(study.warnings)}
+        (new / FINGERPRINT).write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
     return out
 
 

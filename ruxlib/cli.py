@@ -10,7 +10,6 @@ import os
 import sys
 from pathlib import Path
 
-from .io import DataError, check_study, coverage
 from .paths import DATA as DEFAULT_DATA
 
 
@@ -19,6 +18,8 @@ def _plural(n: int, word: str) -> str:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from .io import check_study, coverage
+
     check = check_study(args.dir)
     if check.warnings:
         print(f"{args.dir}: {_plural(len(check.warnings), 'warning')}", file=sys.stderr)
@@ -46,11 +47,18 @@ def _build(args: argparse.Namespace) -> int:
             jobs=args.jobs,
             force=args.force,
         )
-    except (DataError, OutputError, ParamError) as e:
+    except (OutputError, ParamError) as e:
         print(str(e), file=sys.stderr)
         return 1
     except BuildError as e:
         print(f"build failed: {e}", file=sys.stderr)
+        return 1
+    except Exception as e:
+        from .io import DataError
+
+        if not isinstance(e, DataError):
+            raise
+        print(str(e), file=sys.stderr)
         return 1
     print(f"book built: {out / 'index.html'}")
     print(f"glued values: {out / 'results.json'}")
@@ -66,6 +74,7 @@ def _params(args: argparse.Namespace) -> int:
 
 def _audit(args: argparse.Namespace) -> int:
     from . import audit
+    from .io import DataError
 
     try:
         return audit.run(Path(args.data), as_json=args.json)
@@ -109,7 +118,7 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--out", default=None, help="output folder for the HTML (default: _build/html)")
     b.add_argument("-p", "--param", nargs=2, action="append", metavar=("NAME", "VALUE"),
                    help="set a page parameter (e.g. -p horizon 28); repeatable")
-    b.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="pages executed in parallel (default: cores)")
+    b.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, help="pages executed in parallel (default: cores)")
     b.add_argument("--force", action="store_true",
                    help="execute every page, even those the cache holds for the same inputs")
     b.set_defaults(func=_build)

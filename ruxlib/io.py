@@ -121,7 +121,7 @@ def _read_rows(path: Path, spec: FileSpec, problems: list[str]) -> tuple[list[st
     except csv.Error as e:
         problems.append(f"{spec.name}: not a readable CSV file ({e}); cells hold at most {_MAX_FIELD:,} characters")
         return None
-    rows = [r for r in rows if any(c.strip() for c in r)]
+    rows = [r for r in rows if "".join(r).strip()]  # drop blank lines (every cell whitespace)
     header = [h.strip() for h in rows[0]]
     body = rows[1:]
     ok = True
@@ -142,13 +142,12 @@ def _read_rows(path: Path, spec: FileSpec, problems: list[str]) -> tuple[list[st
         seen.add(h)
     if not ok:
         return None
-    kept = []
+    width = len(header)
     for i, r in enumerate(body, start=1):
-        if len(r) != len(header):
-            problems.append(f"{spec.name} row {i}: has {len(r)} fields, the header has {len(header)}")
-        else:
-            kept.append((i, [c.strip() for c in r]))
-    return header, kept
+        if len(r) != width:
+            problems.append(f"{spec.name} row {i}: has {len(r)} fields, the header has {width}")
+    # cells are stripped column by column in _typed_frame
+    return header, [(i, r) for i, r in enumerate(body, start=1) if len(r) == width]
 
 
 def _xpt_cell(value) -> str:
@@ -198,6 +197,28 @@ def _parse_number(cell: str) -> tuple[float | None, str | None]:
     return value, None
 
 
+def _check_cell(col, cell: str) -> tuple[object, str | None]:
+    """One (stripped) cell of column ``col``: its typed value and the problem, without the row.
+
+    The value is ``None`` for an empty cell and for a number with a problem; a text cell keeps
+    its text even when it looks like a missing-value code (the problem is reported).
+    """
+    if cell == "":
+        return None, (None if col.nullable else f"{col.name} is empty; it is required")
+    if col.kind in ("float", "int"):
+        value, problem = _parse_number(cell)
+        if problem:
+            return None, f"{col.name} {problem}"
+        if value in _NEGATIVE_CODES and col.unit != "study day":
+            return None, f"{col.name} '{cell}' looks like a missing-value code; leave missing values empty"
+        if col.kind == "int" and value is not None and value != int(value):
+            return None, f"{col.name} must be a whole number, got '{cell}'"
+        return value, None
+    if col.name != "USUBJID" and col.allowed is None and cell.upper() in _SENTINELS - {"-"}:
+        return cell, f"{col.name} '{cell}' looks like a missing-value code; leave missing values empty"
+    return cell, None
+
+
 def _typed_frame(spec: FileSpec, header: list[str], body: list[tuple[int, list[str]]], problems: list[str]) -> pd.DataFrame | None:
     missing = [c.name for c in spec.columns if c.required and c.name not in header]
     for name in missing:
@@ -212,34 +233,20 @@ def _typed_frame(spec: FileSpec, header: list[str], body: list[tuple[int, list[s
         return None
     frame = pd.DataFrame([r for _, r in body], columns=header, index=[i for i, _ in body], dtype=object)
     frame.index.name = "ROW"
+    for name in frame.columns:  # strip each distinct cell once (CSV rows arrive unstripped)
+        cells = frame[name].tolist()
+        stripped = {c: c.strip() for c in set(cells)}
+        frame[name] = pd.Series([stripped[c] for c in cells], index=frame.index, dtype=object)
     usub = frame["USUBJID"].tolist() if "USUBJID" in frame else [None] * len(frame)
     rownums = frame.index.tolist()
     for col in spec.columns:
         if col.name not in frame:
             continue
-        values = []
-        for i, cell in enumerate(frame[col.name].tolist()):
-            where = _where(spec, rownums[i], usub[i])
-            if cell == "":
-                if not col.nullable:
-                    problems.append(f"{where}: {col.name} is empty; it is required")
-                values.append(None)
-                continue
-            if col.kind in ("float", "int"):
-                value, problem = _parse_number(cell)
-                if problem:
-                    problems.append(f"{where}: {col.name} {problem}")
-                elif value in _NEGATIVE_CODES and col.unit != "study day":
-                    problems.append(f"{where}: {col.name} '{cell}' looks like a missing-value code; leave missing values empty")
-                    value = None
-                elif col.kind == "int" and value is not None and value != int(value):
-                    problems.append(f"{where}: {col.name} must be a whole number, got '{cell}'")
-                    value = None
-                values.append(value)
-            else:
-                if col.name != "USUBJID" and col.allowed is None and cell.upper() in _SENTINELS - {"-"}:
-                    problems.append(f"{where}: {col.name} '{cell}' looks like a missing-value code; leave missing values empty")
-                values.append(cell)
+        cells = frame[col.name].tolist()
+        checked = {cell: _check_cell(col, cell) for cell in set(cells)}  # each distinct cell once
+        values = [checked[cell][0] for cell in cells]
+        for i in [i for i, cell in enumerate(cells) if checked[cell][1] is not None]:  # rows in order
+            problems.append(f"{_where(spec, rownums[i], usub[i])}: {checked[cells[i]][1]}")
         if col.kind == "float":
             frame[col.name] = pd.Series([np.nan if v is None else v for v in values], index=frame.index, dtype="float64")
         elif col.kind == "int":
@@ -345,9 +352,9 @@ def _cross_file_problems(frames: dict[str, pd.DataFrame]) -> list[str]:
     for name, frame in frames.items():
         if name == "adsl.csv" or frame is None or "USUBJID" not in frame:
             continue
-        for i, u in frame["USUBJID"].items():
-            if u is not None and u not in known:
-                problems.append(f"{name} row {i} (USUBJID {u}): USUBJID is not in adsl.csv")
+        ids = frame["USUBJID"]
+        for i, u in ids[ids.notna() & ~ids.isin(known)].items():  # only the unknown ones are visited
+            problems.append(f"{name} row {i} (USUBJID {u}): USUBJID is not in adsl.csv")
     if "ITTFL" in adsl and not adsl["ITTFL"].fillna("Y").eq("Y").any():
         problems.append("adsl.csv: no subject is in the ITT population (every ITTFL is N); at least one must be Y")
     height = adsl["HEIGHTBL"].dropna() if "HEIGHTBL" in adsl else pd.Series(dtype=float)

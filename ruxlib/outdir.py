@@ -18,6 +18,11 @@ Algorithm (``ruxlib build --out OUT``)
    swaps it in with two renames on the same file system. A failed or interrupted build leaves
    the previous ``OUT`` whole; leftovers of a killed build carry the marker and are removed by
    the next build into the same ``OUT``.
+
+3. :class:`BuildLock` serialises builds into one ``OUT``: the whole build holds an exclusive
+   ``fcntl.flock`` on the sibling file ``OUT.lock`` (which names the holder's process id). A
+   second build is refused at once, in one line. The kernel drops the lock when its process
+   dies, so a killed build leaves no stale lock: the next build takes it.
 """
 
 from __future__ import annotations
@@ -237,3 +242,84 @@ class Replacement:
             raise
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
+
+
+class BuildLock:
+    """An exclusive lock on building into ``out``: the file ``OUT.lock`` beside it, held by flock.
+
+    Use as a context manager around the whole build. A second holder is refused with
+    :class:`OutputError` (one line, naming the other process). The lock file is removed on
+    release; missing parent folders made for it are removed again if still empty.
+
+    Algorithm
+    ---------
+    1. Open (create) ``OUT.lock`` and try ``flock(LOCK_EX | LOCK_NB)``; failure means another
+       live process holds it (a dead one's lock is released by the kernel).
+    2. Having the lock, check that the path still names the locked file (a releasing build
+       may have unlinked it in between); if not, start again.
+    3. Write our process id into it; on release unlink it, then unlock and close.
+    """
+
+    def __init__(self, out: Path):
+        self.out = Path(out)
+        self.path = self.out.parent / f"{self.out.name}.lock"
+        self._fd: int | None = None
+        self._made: list[Path] = []
+
+    def __enter__(self) -> BuildLock:
+        import fcntl
+
+        parent = self.path.parent
+        missing = []
+        while not parent.exists():
+            missing.append(parent)
+            parent = parent.parent
+        try:
+            for folder in reversed(missing):
+                folder.mkdir()
+                self._made.append(folder)
+            while True:
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    holder = os.read(fd, 64).decode(errors="replace").strip()
+                    os.close(fd)
+                    self._rmdirs()
+                    who = f" (process {holder})" if holder.isdigit() else ""
+                    raise OutputError(
+                        f"another ruxlib build{who} is writing to {self.out}; wait for it to finish "
+                        f"or choose another --out (lock: {self.path})"
+                    ) from None
+                try:
+                    same = os.path.samestat(os.fstat(fd), os.stat(self.path))
+                except FileNotFoundError:
+                    same = False
+                if same:
+                    break
+                os.close(fd)  # unlinked by a build that just finished: lock the new file
+            os.ftruncate(fd, 0)
+            os.write(fd, str(os.getpid()).encode())
+            self._fd = fd
+        except OSError as e:
+            self._rmdirs()
+            raise OutputError(f"cannot lock {self.path}: {e.strerror or e}") from None
+        return self
+
+    def _rmdirs(self) -> None:
+        for folder in reversed(self._made):  # innermost first
+            try:
+                folder.rmdir()  # only if still empty
+            except OSError:
+                break
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        if self._fd is not None:
+            try:
+                os.unlink(self.path)
+            except OSError:
+                pass
+            os.close(self._fd)  # releases the flock
+            self._fd = None
+        self._rmdirs()
+        return False

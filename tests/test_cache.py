@@ -120,3 +120,66 @@ def test_rebuild_reuses_every_page_and_force_executes_every_page(tmp_path):
     cache = json.loads((out / "results.json").read_text())["cache"]
     assert cache == {"executed": toc_pages(), "reused": []}
 
+
+
+PAGE = (
+    "---\njupytext:\n  text_representation: {{extension: .md, format_name: myst}}\n"
+    "kernelspec: {{display_name: Python 3, language: python, name: python3}}\n---\n\n"
+    "({label})=\n# Page {label}\n\n"
+    "```{{code-cell}} ipython3\n:tags: [parameters]\ndata_dir = \".\"\n```\n\n"
+    "```{{code-cell}} ipython3\nprint({value})\n```\n"
+)
+
+
+@pytest.fixture
+def tiny_repo(tmp_path, monkeypatch):
+    """A repository with a two-page book, a library folder and a copy of the shipped study folder."""
+    import shutil
+
+    import ruxlib.build as build_module
+
+    repo = tmp_path / "repo"
+    (repo / "book").mkdir(parents=True)
+    (repo / "ruxlib").mkdir()
+    (repo / "ruxlib" / "mod.py").write_text("x = 1\n")
+    (repo / "requirements.txt").write_text("pinned\n")
+    (repo / "_toc.yml").write_text("format: jb-book\nroot: book/a\nparts:\n  - caption: B\n    chapters:\n      - file: book/b\n")
+    (repo / "_config.yml").write_text("title: tiny\nonly_build_toc_files: true\nexecute:\n  execute_notebooks: 'off'\n")
+    for label, value in (("a", 1), ("b", 2)):
+        (repo / "book" / f"{label}.md").write_text(PAGE.format(label=label, value=value))
+    data = shutil.copytree(DATA, tmp_path / "study")
+    monkeypatch.setattr(build_module, "REPO", repo)
+    return repo, data
+
+
+def _report(repo, data, out):
+    build(data=data, out=out, jobs=2, progress=False)
+    return json.loads((out / "results.json").read_text())["cache"]
+
+
+@pytest.mark.slow
+def test_a_rebuild_executes_only_what_changed(tiny_repo, tmp_path):
+    repo, data = tiny_repo
+    out = tmp_path / "html"
+    assert _report(repo, data, out) == {"executed": ["book/a", "book/b"], "reused": []}
+    first = (out / "index.html").stat().st_mtime_ns
+    # nothing changed: no page executes, and OUT is not even rebuilt
+    assert _report(repo, data, out) == {"executed": [], "reused": ["book/a", "book/b"]}
+    assert (out / "index.html").stat().st_mtime_ns == first
+    # one page changed: that page only
+    (repo / "book" / "b.md").write_text(PAGE.format(label="b", value=3))
+    assert _report(repo, data, out) == {"executed": ["book/b"], "reused": ["book/a"]}
+    assert "3" in (out / "book" / "b.html").read_text()
+    # a data file changed: every page reads the study folder (load_study reads every file)
+    with open(data / "adsl.csv", "a") as fh:
+        fh.write("")  # no change in bytes: still reused
+    assert _report(repo, data, out) == {"executed": [], "reused": ["book/a", "book/b"]}
+    (data / "study.yml").write_text((data / "study.yml").read_text() + "\n# edited\n")
+    assert _report(repo, data, out) == {"executed": ["book/a", "book/b"], "reused": []}
+    # the library changed: every page
+    (repo / "ruxlib" / "mod.py").write_text("x = 2\n")
+    assert _report(repo, data, out) == {"executed": ["book/a", "book/b"], "reused": []}
+    # a new OUT from a full cache: nothing executes, but the book is built there
+    other = tmp_path / "other"
+    assert _report(repo, data, other) == {"executed": [], "reused": ["book/a", "book/b"]}
+    assert (other / "book" / "b.html").is_file()

@@ -361,3 +361,26 @@ def test_repeated_problems_are_grouped(tmp_path):
     rows = "".join(f"S-{i:02d},50,X\n" for i in range(1, 31))
     _, problems = validate_study(write(tmp_path / "study", {"adsl.csv": "USUBJID,AGE,SEX\n" + rows}))
     assert problems == ["adsl.csv rows 1, 2, 3, 4, 5, … (30 rows): SEX must be one of F, M (got X)"]
+
+
+def test_a_repeated_bad_cell_is_reported_on_every_row_in_order(tmp_path):
+    """Each distinct cell is parsed once (linear validation); every row holding it is still named."""
+    files = dict(VALID)
+    files["adsl.csv"] = (files["adsl.csv"].replace("S-01,59,", "S-01,n/a,").replace("S-03,92,", "S-03,n/a,")
+                         .replace(",90,175,", ", 90 ,175,"))  # surrounding blanks are stripped, not errors
+    folder = write(tmp_path / "study", files)
+    _, problems = validate_study(folder)
+    ages = [p for p in problems if "AGE" in p]
+    assert ages == ["adsl.csv row 1 (USUBJID S-01): AGE 'n/a' is not a number; leave missing values empty",
+                    "adsl.csv row 3 (USUBJID S-03): AGE 'n/a' is not a number; leave missing values empty"]
+    assert not [p for p in problems if "WEIGHTBL" in p]
+
+
+def test_ids_unknown_to_adsl_are_reported_with_their_rows(tmp_path):
+    files = dict(VALID)
+    files["adlb.csv"] += "S-09,CRP,0,99,mg/L\nS-01,CRP,14,20,mg/L\nS-08,CRP,0,50,mg/L\n"
+    _, problems = validate_study(write(tmp_path / "study", files))
+    assert [p for p in problems if "not in adsl" in p] == [
+        "adlb.csv row 4 (USUBJID S-09): USUBJID is not in adsl.csv",
+        "adlb.csv row 6 (USUBJID S-08): USUBJID is not in adsl.csv",
+    ]

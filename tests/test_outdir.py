@@ -15,7 +15,7 @@ import pytest
 
 from ruxlib import cli
 from ruxlib.build import _stage_dir
-from ruxlib.outdir import MARKER, OutputError, Replacement, check_target, mark, owned
+from ruxlib.outdir import MARKER, BuildLock, OutputError, Replacement, check_target, mark, owned
 
 
 def snapshot(folder: Path) -> dict:
@@ -216,3 +216,62 @@ def test_a_killed_build_leaves_the_previous_output_intact(study, tmp_path):
         proc.wait()
     assert snapshot(out) == before
     assert snapshot(study) == study_before  # the input was never written
+
+
+HOLD = (
+    "import sys, time\n"
+    "from pathlib import Path\n"
+    "from ruxlib.outdir import BuildLock\n"
+    "with BuildLock(Path(sys.argv[1])):\n"
+    "    print('locked', flush=True)\n"
+    "    time.sleep(600)\n"
+)
+
+
+def _holder(out: Path) -> subprocess.Popen:
+    """Another process that holds the build lock on ``out`` until killed."""
+    proc = subprocess.Popen([sys.executable, "-c", HOLD, str(out)], stdout=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])})
+    assert proc.stdout.readline().strip() == "locked"
+    return proc
+
+
+def test_a_concurrent_build_into_the_same_out_is_refused(study, tmp_path, capsys):
+    out = tmp_path / "html"
+    out.mkdir()
+    mark(out)
+    (out / "index.html").write_text("previous book", encoding="utf-8")
+    proc = _holder(out)
+    try:
+        err = refused(capsys, ["build", "--data", str(study), "--out", str(out)], out, study)
+    finally:
+        proc.kill()
+        proc.wait()
+    assert err.startswith(f"another ruxlib build (process {proc.pid}) is writing to {out}")
+    assert "choose another --out" in err
+    assert not _stage_dir(out.resolve()).exists() or owned(_stage_dir(out.resolve()))
+
+
+def test_the_lock_of_a_killed_build_is_not_stale(tmp_path):
+    out = tmp_path / "html"
+    proc = _holder(out)
+    with pytest.raises(OutputError, match="another ruxlib build"):
+        with BuildLock(out):
+            pass
+    os.kill(proc.pid, signal.SIGKILL)  # no chance to release anything
+    proc.wait()
+    assert (tmp_path / "html.lock").exists()  # the file stays, the lock does not
+    with BuildLock(out):
+        assert (tmp_path / "html.lock").read_text() == str(os.getpid())
+    assert not (tmp_path / "html.lock").exists()
+
+
+def test_the_lock_releases_and_removes_the_folders_it_made(tmp_path):
+    out = tmp_path / "new" / "deeper" / "html"
+    with BuildLock(out):
+        assert (tmp_path / "new" / "deeper" / "html.lock").is_file()
+        with pytest.raises(OutputError, match="another ruxlib build"), BuildLock(out):
+            pass  # the same process, a second descriptor: refused too
+    assert list(tmp_path.iterdir()) == []
+    with BuildLock(out):  # and it can be taken again
+        pass
