@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 __all__ = [
     "EXACT_LIMIT_N",
     "EXACT_MAX_N",
+    "HL_EXACT_N",
     "ConfidenceInterval",
     "ExactTooLarge",
     "Shift",
@@ -34,6 +35,7 @@ __all__ = [
     "n_for_width",
     "hodges_lehmann",
     "holm",
+    "kth_difference",
     "signed_rank",
     "smallest_exact_p",
     "wmw",
@@ -591,6 +593,7 @@ class Shift:
     upper: float
     level: float
     n_pairs: int
+    method: str = "exact"  # or "normal approximation" (see hodges_lehmann)
 
 
 def hodges_lehmann(x, y, alpha: float = 0.05) -> Shift:
@@ -599,7 +602,7 @@ def hodges_lehmann(x, y, alpha: float = 0.05) -> Shift:
     Parameters
     ----------
     x, y : array-like of float
-        The two samples (no NaN; at most :data:`EXACT_LIMIT_N` values in all).
+        The two samples (no NaN).
     alpha : float, default 0.05
 
     Returns
@@ -633,6 +636,12 @@ def hodges_lehmann(x, y, alpha: float = 0.05) -> Shift:
        integer such that P(U <= k - 1) <= alpha / 2 (R ``wilcox.test(x, y,
        conf.int = TRUE)`` when no tail probability equals alpha / 2 exactly).
 
+    5. Above :data:`HL_EXACT_N` values in all, the exact interval costs too much (one exact
+       test per candidate shift); the interval is then [D(k), D(mn + 1 - k)] with
+       k = floor(mn/2 - z sqrt(mn(m + n + 1)/12)), z the normal 1 - alpha/2 quantile
+       (Hollander & Wolfe, eq. 4.42), and the order statistics of the mn differences are
+       found without listing them (:func:`kth_difference`); ``method`` says which was used.
+
     References
     ----------
     Hodges JL, Lehmann EL (1963). Ann Math Statist 34:598-611.
@@ -642,6 +651,8 @@ def hodges_lehmann(x, y, alpha: float = 0.05) -> Shift:
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must be between 0 and 1; got {alpha}")
     x, y = _clean(x, "x"), _clean(y, "y")
+    if x.size + y.size > HL_EXACT_N:
+        return _hodges_lehmann_normal(x, y, alpha)
     diffs = np.round(np.subtract.outer(x, y).ravel(), 10)
     grid = np.unique(diffs)
     mids = (grid[:-1] + grid[1:]) / 2
@@ -657,3 +668,55 @@ def hodges_lehmann(x, y, alpha: float = 0.05) -> Shift:
     lower = -np.inf if lo < grid[0] else float(grid[grid <= lo].max())
     upper = np.inf if hi > grid[-1] else float(grid[grid >= hi].min())
     return Shift(estimate=round(float(np.median(diffs)), 10), lower=lower, upper=upper, level=1 - alpha, n_pairs=diffs.size)
+
+
+HL_EXACT_N = 30
+"""The largest total sample size for which :func:`hodges_lehmann` gives the exact interval."""
+
+
+def kth_difference(x, y, k: int) -> float:
+    """The k-th smallest (1-based) of the len(x) · len(y) differences x_i - y_j, without listing them.
+
+    Algorithm
+    ---------
+    Bisection on the value t with the count #{x_i - y_j <= t} = sum_i #{y_j >= x_i - t}, each a
+    binary search in the sorted y (O(m log n) per step); once the bracket is narrow, the answer
+    is the smallest difference above its lower end, found exactly per x_i.
+
+    >>> kth_difference([1, 5], [0, 2], 1), kth_difference([1, 5], [0, 2], 4)
+    (-1.0, 5.0)
+    """
+    xs, ys = np.sort(np.asarray(x, float)), np.sort(np.asarray(y, float))
+    m, n = xs.size, ys.size
+    if not 1 <= k <= m * n:
+        raise ValueError(f"k must be between 1 and {m * n}; got {k}")
+
+    def at_most(t: float) -> int:
+        return int((n - np.searchsorted(ys, xs - t, side="left")).sum())
+
+    lo, hi = xs[0] - ys[-1] - 1.0, xs[-1] - ys[0]  # at_most(lo) = 0 < k <= at_most(hi) = mn
+    for _ in range(200):
+        mid = (lo + hi) / 2
+        if mid in (lo, hi):
+            break
+        if at_most(mid) >= k:
+            hi = mid
+        else:
+            lo = mid
+    idx = np.searchsorted(ys, xs - lo, side="left") - 1  # largest y_j < x_i - lo: smallest d > lo
+    ok = idx >= 0
+    return float((xs[ok] - ys[idx[ok]]).min())
+
+
+def _hodges_lehmann_normal(x: np.ndarray, y: np.ndarray, alpha: float) -> Shift:
+    """:func:`hodges_lehmann` for large samples: normal-approximation order statistics (step 5)."""
+    m, n = x.size, y.size
+    mn = m * n
+    half = (mn + 1) // 2
+    estimate = kth_difference(x, y, half) if mn % 2 else (kth_difference(x, y, half) + kth_difference(x, y, half + 1)) / 2
+    z = _st.norm.ppf(1 - alpha / 2)
+    k = int(np.floor(mn / 2 - z * np.sqrt(mn * (m + n + 1) / 12)))
+    lower = kth_difference(x, y, k) if k >= 1 else -np.inf
+    upper = kth_difference(x, y, mn + 1 - k) if k >= 1 else np.inf
+    return Shift(estimate=round(estimate, 10), lower=lower, upper=upper, level=1 - alpha, n_pairs=mn,
+                 method="normal approximation")

@@ -289,7 +289,7 @@ def page_values(study: Study, horizon: float = 28) -> dict[str, object]:
     """
     out: dict[str, object] = {"horizon.day": horizon, "time-to-start-horizon": horizon}
     names = ("n-poor", "n-good", "n-other", "median-poor", "median-good", "mean-poor", "mean-good",
-             "diff-median", "diff-mean", "p-normal", "p-exact", "p-compare", "hl", "hl-lower", "hl-upper", "hl-level")
+             "diff-median", "diff-mean", "p-normal", "p-exact", "p-compare", "hl", "hl-lower", "hl-upper", "hl-level", "hl-method")
     try:
         result = time_to_start(study)
     except ValueError:
@@ -303,7 +303,9 @@ def page_values(study: Study, horizon: float = 28) -> dict[str, object]:
     values = (int(s.loc[POOR, "n"]), int(s.loc[GOOD, "n"]), len(itt_population(study.adsl)) - int(s["n"].sum()),
               s.loc[POOR, "median"], s.loc[GOOD, "median"], s.loc[POOR, "mean"], s.loc[GOOD, "mean"],
               result.diff_median, result.diff_mean, pn, pe,
-              f"the exact p is {'larger' if pe > pn else 'smaller'} than the approximation, {side}",
+              (f"the exact p is {'larger' if pe > pn else 'smaller'} than the approximation, {side}"
+               if str(result.exact.method).startswith("exact") else
+               "with this many patients both use the normal approximation, so they agree"),
               *_shift_values(result))
     out |= {f"time-to-start-{name}": value for name, value in zip(names, values, strict=True)}
     hl = out["time-to-start-hl"]
@@ -381,8 +383,8 @@ def _regression_values(study: Study) -> dict[str, object]:
 
 
 def _shift_values(result: TimeToStart) -> tuple:
-    """Hodges-Lehmann shift, poor minus good outcome: estimate, exact limits (None if unbounded), level in %."""
+    """Hodges-Lehmann shift, poor minus good outcome: estimate, limits (None if unbounded), level in %, method."""
     data = result.data
     shift = hodges_lehmann(data.loc[data["group"].eq(POOR), "VENTPRED"], data.loc[data["group"].eq(GOOD), "VENTPRED"])
     finite = [b if np.isfinite(b) else None for b in (shift.lower, shift.upper)]
-    return (shift.estimate, *finite, 100 * shift.level)
+    return (shift.estimate, *finite, 100 * shift.level, shift.method)

@@ -329,3 +329,42 @@ def test_hodges_lehmann_with_ties_agrees_with_the_exact_test():
     assert shift.lower in diffs and shift.upper in diffs
     with pytest.raises(ValueError, match="alpha"):
         stats.hodges_lehmann(poor, good, alpha=1.0)
+
+
+def test_kth_difference_equals_sorting_every_difference():
+    # brute force: list and sort all m*n differences (with ties and negative values)
+    import numpy as np
+
+    from ruxlib.stats import kth_difference
+
+    rng = np.random.default_rng(3)
+    x, y = rng.integers(-5, 6, 23).astype(float), rng.normal(size=17).round(1)
+    d = np.sort(np.subtract.outer(x, y).ravel())
+    for k in (1, 2, 50, 196, 391):
+        assert kth_difference(x, y, k) == d[k - 1]
+
+
+def test_hodges_lehmann_on_large_samples_uses_the_normal_order_statistics():
+    # m = n = 40, no ties: k = floor(800 - 1.959964 * sqrt(1600 * 81 / 12)) = floor(800 - 203.66) = 596,
+    # interval [D(596), D(1005)] of the 1600 sorted differences; estimate = mean of D(800), D(801)
+    import numpy as np
+
+    from ruxlib.stats import hodges_lehmann
+
+    rng = np.random.default_rng(7)
+    x, y = rng.normal(1.0, 1.0, 40), rng.normal(0.0, 1.0, 40)
+    d = np.sort(np.subtract.outer(x, y).ravel())
+    s = hodges_lehmann(x, y)
+    assert s.method == "normal approximation"
+    assert (s.lower, s.upper) == (d[595], d[1004])
+    assert s.estimate == round((d[799] + d[800]) / 2, 10)
+
+
+def test_hodges_lehmann_scales_to_thousands_of_subjects():
+    import numpy as np
+
+    from ruxlib.stats import hodges_lehmann
+
+    rng = np.random.default_rng(1)
+    s = hodges_lehmann(rng.normal(0.5, 1, 5000), rng.normal(0, 1, 5000))
+    assert s.lower < 0.5 < s.upper and s.n_pairs == 25_000_000
