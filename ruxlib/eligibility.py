@@ -50,6 +50,8 @@ from .io import Study, baseline
 from .schema import ELIGIBILITY_FLAGS
 
 __all__ = [
+    "LISTING_MAX",
+    "verdict_patterns",
     "MET",
     "NOT_MET",
     "UNDECIDED",
@@ -641,3 +643,25 @@ def page_values(study: Study, registry_dir=None) -> dict[str, object]:
     out["eligibility-resp-over"], out["eligibility-resp-n"] = _over(study, "RESP", t["niv_resp_rate_above"])
     out["eligibility-pf-over"], out["eligibility-pf-n"] = _over(study, "PFRATIO", t["pf_max"])
     return out
+
+
+LISTING_MAX = 60
+"""Above this many subjects the patient-by-patient matrix is shown as :func:`verdict_patterns`."""
+
+
+def verdict_patterns(matrix: pd.DataFrame, verdict: pd.Series) -> pd.DataFrame:
+    """The distinct rows of a criteria matrix with how many subjects share each, most frequent first.
+
+    The summary view of :func:`criteria_matrix` for large trials: one row per combination of
+    criterion results (and verdict), with ``subjects``.
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"INC1": ["met", "met", "not met"]}, index=["a", "b", "c"])
+    >>> verdict_patterns(m, pd.Series(["eligible", "eligible", "not eligible"], index=m.index)).to_dict("records")
+    [{'INC1': 'met', 'verdict': 'eligible', 'subjects': 2}, {'INC1': 'not met', 'verdict': 'not eligible', 'subjects': 1}]
+    """
+    table = matrix.assign(verdict=verdict.reindex(matrix.index))
+    cols = list(table.columns)
+    counts = table.fillna("—").groupby(cols, sort=False).size().rename("subjects").reset_index()
+    return counts.sort_values("subjects", ascending=False, kind="stable").reset_index(drop=True)

@@ -216,3 +216,16 @@ def test_no_rule_decides_from_data_the_folder_does_not_have(tmp_path, nct):
         if "AGE" in rule.decided_by or "SEX" in rule.decided_by:
             continue
         assert set(res["status"]) == {"cannot be decided"}, (rule.criterion_id, res)
+
+
+def test_verdict_patterns_count_subjects_per_combination():
+    # five subjects, two criteria: (met, met) x3 eligible, (met, not met) x2 not eligible
+    import pandas as pd
+
+    from ruxlib.eligibility import verdict_patterns
+
+    m = pd.DataFrame({"INC1": ["met"] * 5, "INC2": ["met", "not met", "met", "not met", "met"]})
+    v = pd.Series(["eligible", "not eligible", "eligible", "not eligible", "eligible"])
+    t = verdict_patterns(m, v)
+    assert t["subjects"].tolist() == [3, 2]
+    assert t.iloc[0][["INC2", "verdict"]].tolist() == ["met", "eligible"]
