@@ -61,7 +61,11 @@ def load_assumptions(path: str | Path = ASSUMPTIONS_FILE) -> dict[str, str]:
     return {a["id"]: " ".join(str(a["assumption"]).split()) for a in doc["assumptions"]}
 
 
-SAME_AS = {"eligibility-pf-over": "baseline-pf-n-above"}
+SAME_AS = {"eligibility-pf-over": "baseline-pf-n-above",
+           # the intro's findings at a glance quote the pages' entry points
+           "intro-km-s": "km-survival-s", "intro-km-lower": "km-survival-lower",
+           "intro-km-upper": "km-survival-upper", "intro-ae-n": "adverse-events-n-patients",
+           "intro-lnr-p": "lnr-wmw-p"}
 """Glued names of pages outside :data:`ruxlib.pages.PAGES` → the evaluated number they equal."""
 
 

@@ -137,3 +137,15 @@ def test_frequencies_of_a_text_number_over_the_ensemble():
     table = pins.frequencies(doc, "biomarkers-sig-text")
     assert table["share"].tolist() == [70.0, 30.0] and table["value"].tolist() == ["A", "B"]
     assert pins.frequencies(doc, "biomarkers-n") is None and pins.frequencies(None, "x") is None
+
+
+def test_the_intro_quotes_marked_numbers():
+    # the intro's findings quote page numbers; a bounded one (patients with a grade >= 3 AE:
+    # the paper prints per-term counts only) must carry its marker there too
+    from ruxlib.paths import REPO
+
+    rows = pins.by_name(pins.load())
+    intro = (REPO / "book" / "intro.md").read_text()
+    for alias in [a for a in pins.SAME_AS if a.startswith("intro-")]:
+        assert f"`{alias}" in intro and alias in rows
+    assert rows["intro-ae-n"]["class"] == "bounded"
