@@ -24,6 +24,8 @@ def missing_words(root: Path) -> dict[str, list[str]]:
     """Pages whose visible text shows nan, NaN, <NA>, None or NaT, with some context."""
     found = {}
     for rel, text in page_texts(root):
+        if rel.as_posix() == "book/api.html":  # Python's own None (types, defaults) in the API reference
+            continue
         hits = [text[max(0, m.start() - 50): m.end() + 20].replace("\n", " ") for m in MISSING.finditer(text)]
         if hits:
             found[str(rel)] = hits[:3]
