@@ -52,6 +52,8 @@ _GLUE = re.compile(r"\{glue(?::text|:md|:any|:figure)?\}`([^`:]+)(?::[^`]*)?`")
 _HEADING = re.compile(r"^(?:\([^)]*\)=\n)?(#{1,6})\s+(.*)$")
 _TARGET = re.compile(r"^\([^)\s]+\)=\s*$")
 _CELL = re.compile(r"(<td[^>]*>)\s*(nan|NaN|&lt;NA&gt;|None|NaT)\s*(</td>)")
+_EMPTY_BOX = re.compile(r"^(:{3,})\{[\w-]+\}[^\n]*\n(?::[\w-]+:[^\n]*\n)*\s*^\1[ \t]*$\n?", re.MULTILINE)
+"""A colon-fenced directive (a box) left without content when all its sentences were dropped."""
 PUBLICATION_ONLY = "% publication-only"
 OTHER_DATA_ONLY = "% other-data-only"
 ONLY_MARKERS = (PUBLICATION_ONLY, OTHER_DATA_ONLY)
@@ -135,8 +137,9 @@ def _prune_markdown(cells: list, publication: bool, glued: dict) -> list:
             if any(name not in glued or _missing(glued[name]) for name in names):
                 continue
             kept.append(block)
-        if kept:
-            out.append(nbformat.v4.new_markdown_cell("\n\n".join(kept), metadata=cell.metadata))
+        text = _EMPTY_BOX.sub("", "\n\n".join(kept)).strip() if kept else ""
+        if text:
+            out.append(nbformat.v4.new_markdown_cell(text, metadata=cell.metadata))
     return out
 
 

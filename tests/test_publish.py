@@ -253,3 +253,18 @@ def test_a_page_of_prose_only_does_not_say_what_it_ran_with(tmp_path):
     nbformat.write(nb, str(path))
     publish(path, publication=True, params={}, folder="data", glued={}, glossary=None)
     assert [c.source for c in nbformat.read(str(path), as_version=4).cells] == ["# Glossary"]
+
+
+def test_a_box_whose_every_sentence_was_dropped_is_removed(tmp_path):
+    # the key result's sentences each quote a value the folder cannot give: no empty box remains
+    # (Sphinx fails on "Content block expected for the admonition directive")
+    page = ("# Page\n\n:::{admonition} Key result\n:class: key-result\n\nSurvival {glue:text}`s:.1f` %.\n\n"
+            "Events {glue:text}`e:.0f`.\n\n:::\n\nAfter the box.\n\n:::{note}\nKept {glue:text}`k`.\n:::\n")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell(page)]
+    path = tmp_path / "box.ipynb"
+    nbformat.write(nb, str(path))
+    publish(path, publication=False, params={}, folder="data", glued={"s": None, "e": float("nan"), "k": 1})
+    text = "\n".join(c.source for c in nbformat.read(str(path), as_version=4).cells)
+    assert "Key result" not in text and "After the box." in text
+    assert ":::{note}\nKept {glue:text}`k`.\n:::" in text
