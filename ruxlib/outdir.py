@@ -175,6 +175,18 @@ def check_target(out: Path, inputs: dict[str, Path], *, label: str = "--out") ->
     return out
 
 
+def _make_parents(path: Path, made: list[Path]) -> None:
+    """Create the missing parent folders of ``path``, outermost first, appending each to ``made``
+    (so that a failure can remove exactly what was created)."""
+    missing, parent = [], path.parent
+    while not parent.exists():
+        missing.append(parent)
+        parent = parent.parent
+    for folder in reversed(missing):
+        folder.mkdir()
+        made.append(folder)
+
+
 class Replacement:
     """Build a new version of ``out`` beside it, then swap it in atomically.
 
@@ -188,15 +200,8 @@ class Replacement:
         self._made: list[Path] = []
 
     def __enter__(self) -> Path:
-        parent = self.out.parent
-        missing = []
-        while not parent.exists():
-            missing.append(parent)
-            parent = parent.parent
         try:
-            for folder in reversed(missing):
-                folder.mkdir()
-                self._made.append(folder)
+            _make_parents(self.out, self._made)
             for stale in [*self.out.parent.glob(f".{self.out.name}.new-*"),
                           *self.out.parent.glob(f".{self.out.name}.old-*")]:
                 if owned(stale):  # left by a killed build
@@ -269,15 +274,8 @@ class BuildLock:
     def __enter__(self) -> BuildLock:
         import fcntl
 
-        parent = self.path.parent
-        missing = []
-        while not parent.exists():
-            missing.append(parent)
-            parent = parent.parent
         try:
-            for folder in reversed(missing):
-                folder.mkdir()
-                self._made.append(folder)
+            _make_parents(self.path, self._made)
             while True:
                 fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
                 try:
