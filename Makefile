@@ -1,6 +1,6 @@
 # Two commands for a fresh clone (see README):  make book   |   make test
 # `make lab` opens JupyterLab on the pages (book/*.md open as notebooks, reading the shipped data/).
-# Both create .venv and install the pinned requirements on first use.
+# Both create .venv and install the pinned requirements on first use (`make lab` adds requirements-lab.txt).
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
@@ -23,7 +23,12 @@ test: $(STAMP)
 
 # A double click opens a page (jupytext MyST) as a notebook; its `data_dir = "../data"` is the shipped data.
 LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings
-lab: $(STAMP)
+LAB_STAMP := $(VENV)/.lab-stamp
+$(LAB_STAMP): $(STAMP) requirements-lab.txt
+	$(PY) -m pip install --quiet -r requirements.txt -r requirements-lab.txt
+	touch $(LAB_STAMP)
+
+lab: $(LAB_STAMP)
 	mkdir -p $(LAB_SETTINGS)
 	printf '%s\n' '{"@jupyterlab/docmanager-extension:plugin": {"defaultViewers": {"markdown": "Jupytext Notebook", "myst": "Jupytext Notebook"}}}' > $(LAB_SETTINGS)/overrides.json
 	cd book && $(abspath $(VENV))/bin/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root)

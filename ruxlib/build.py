@@ -17,8 +17,9 @@ Algorithm
    ``_build/cache`` (all of them with ``force``) with papermill, ``--jobs`` at a time, all in
    parallel, injecting ``data_dir`` and any ``-p NAME VALUE`` into each page's ``parameters``
    cell; store each executed notebook under its key.
-4. :func:`ruxlib.publish.publish` each cached notebook into the stage; the status page gets
-   this build's execution times there.
+4. :func:`ruxlib.publish.publish` each cached notebook into the stage, only where what the
+   published page is made of changed (``_run/published.json``); the status page gets the
+   execution times there.
 5. Build the stage with Jupyter Book, incrementally (execution off, ``-W -n --keep-going``: any
    warning, broken reference or missing figure fails the build, and a failed build drops
    Sphinx's environment so that the next one reports the warnings again).
@@ -43,7 +44,7 @@ from pathlib import Path
 
 import yaml
 
-from .cache import PageCache, inputs_key, page_key, tree_hash
+from .cache import PageCache, inputs_key, page_key
 from .outdir import BuildLock, OutputError, Replacement, check_target, mark, owned
 from .params import ParamError
 from .params import parse as parse_params
@@ -221,11 +222,9 @@ def _vendor_mathjax(dest: Path) -> bool:
 
 def glued_values(notebook: Path) -> dict:
     """Every value glued in an executed notebook, by name (numbers parsed, else text)."""
-    import nbformat
-
-    nb = nbformat.read(str(notebook), as_version=4)
+    nb = json.loads(Path(notebook).read_text(encoding="utf-8"))  # nbformat 4, as written by papermill
     values = {}
-    for cell in nb.cells:
+    for cell in nb["cells"]:
         for output in cell.get("outputs", []):
             meta = output.get("metadata", {}).get("scrapbook")
             if not meta:
@@ -276,24 +275,45 @@ def _execute_all(pages: list[str], stage: Path, cache: PageCache, keys: dict[str
 def _publish_all(pages: list[str], stage: Path, cache: PageCache, keys: dict[str, str],
                  timings: dict[str, float | None], *, publication: bool, params: dict,
                  folder: str) -> dict[str, dict]:
-    """Publish each cached notebook into the stage (written only if changed); return glued values.
+    """Publish each cached notebook into the stage; return the glued values by page.
 
-    The status page shows each page's execution time as recorded in its cached notebook
-    (papermill's ``duration``), so that its HTML does not change when a rebuild reuses pages.
+    A page is published again only when what its published form is made of changed: its cache
+    key, the inputs every page shares (:func:`_shared_inputs`, with ``publication``, ``params``
+    and ``folder``) and, for the status page, the timings it shows. The stage's
+    ``_run/published.json`` records these per page. The status page shows each page's execution
+    time as recorded in its cached notebook (papermill's ``duration``), so that its HTML does not
+    change when a rebuild reuses pages.
     """
+    import hashlib
+
     from . import pins
     from .publish import publish
 
     shown = {page: _duration(cache.get(page, keys[page])) for page in pages}
-    glued, ensemble = {}, pins.load() if publication else None
+    shared = json.dumps([_shared_inputs(), publication, params, folder], sort_keys=True, default=str)
+    record = stage / "_run" / "published.json"
+    try:
+        published = json.loads(record.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        published = {}
+    glued, ensemble = {}, None
     for page in pages:
-        work = stage / "_run" / f"{page}.ipynb"
-        work.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(cache.get(page, keys[page]), work)
-        publish(work, publication=publication, params=params, folder=folder,
-                glued=glued_values(work), timings=shown if page == STATUS_PAGE else None, ensemble=ensemble)
-        glued[page] = glued_values(work)
-        _write_if_changed(stage / f"{page}.ipynb", work.read_bytes())
+        made_of = json.dumps([keys[page], shared, shown if page == STATUS_PAGE else None], default=str)
+        digest = hashlib.sha256(made_of.encode()).hexdigest()
+        staged = stage / f"{page}.ipynb"
+        if published.get(page) != digest or not staged.is_file():
+            if ensemble is None and publication:
+                ensemble = pins.load()
+            work = stage / "_run" / f"{page}.ipynb"
+            work.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(cache.get(page, keys[page]), work)
+            publish(work, publication=publication, params=params, folder=folder, glued=glued_values(work),
+                    timings=shown if page == STATUS_PAGE else None, ensemble=ensemble)
+            _write_if_changed(staged, work.read_bytes())
+            published[page] = digest
+        glued[page] = glued_values(staged)
+    record.parent.mkdir(parents=True, exist_ok=True)
+    _write_atomic(record, json.dumps(published, indent=1, sort_keys=True))
     return glued
 
 
@@ -304,31 +324,43 @@ def _duration(notebook: Path) -> float | None:
     return round(float(seconds), 1) if isinstance(seconds, (int, float)) else None
 
 
+def _shared_inputs() -> dict:
+    """Hashes of the repository files that staging and publishing read besides the pages.
+
+    ``_toc.yml``, ``_config.yml``, ``references.bib``, the files under ``book/`` other than the
+    pages' sources (which are in each page's own key), the glossary (every page links its
+    terms) and the pins files (``ensemble.json``, ``assumptions.yml``).
+    """
+    import hashlib
+
+    from .paths import DATA
+    from .publish import GLOSSARY
+
+    def file_hash(path: Path) -> str:
+        return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "absent"
+
+    others = sorted(p for p in (REPO / "book").rglob("*")
+                    if p.is_file() and p.suffix != ".md" and "__pycache__" not in p.parts)
+    return {
+        "book": [[p.relative_to(REPO).as_posix(), file_hash(p)] for p in others] + [["glossary", file_hash(GLOSSARY)]],
+        "files": {name: file_hash(REPO / name) for name in ("_toc.yml", "_config.yml", "references.bib")},
+        "pins": [file_hash(DATA / "published" / name) for name in ("ensemble.json", "assumptions.yml")],
+    }
+
+
 def _fingerprint(pages: list[str], keys: dict[str, str]) -> str:
     """Hash of every input the staged book is made from, to recognise a build with nothing to do.
 
     Algorithm
     ---------
     Hash, as sorted JSON: each page's cache key in reading order (page source, library,
-    study folder with its ``study.yml``, parameters, environment: :mod:`ruxlib.cache`), and
-    the repository files the stage and publishing read besides: ``_toc.yml``, ``_config.yml``,
-    ``references.bib``, every file under ``book/`` and the pins files (``ensemble.json``,
-    ``assumptions.yml``). Equal fingerprints give byte-identical staged sources, because
+    study folder with its ``study.yml``, parameters, environment: :mod:`ruxlib.cache`) and
+    :func:`_shared_inputs`. Equal fingerprints give byte-identical staged sources, because
     staging and publishing are deterministic functions of these (the library's code included).
     """
     import hashlib
 
-    from .paths import DATA
-
-    def file_hash(path: Path) -> str:
-        return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "absent"
-
-    parts = {
-        "pages": [[p, keys[p]] for p in pages],
-        "book": tree_hash(REPO / "book"),
-        "files": {name: file_hash(REPO / name) for name in ("_toc.yml", "_config.yml", "references.bib")},
-        "pins": [file_hash(DATA / "published" / name) for name in ("ensemble.json", "assumptions.yml")],
-    }
+    parts = {"pages": [[p, keys[p]] for p in pages], **_shared_inputs()}
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 
@@ -425,6 +457,8 @@ def _sphinx(stage: Path) -> None:
          "-W", "-n", "--keep-going"],
         capture_output=True, text=True,
     )
+    (stage / "logs").mkdir(exist_ok=True)
+    (stage / "logs" / "sphinx.log").write_text(result.stdout + result.stderr, encoding="utf-8")
     if result.returncode != 0:
         shutil.rmtree(stage / "_out", ignore_errors=True)  # else the next, incremental build hides the warnings
         lines = (result.stdout + result.stderr).splitlines()

@@ -26,6 +26,7 @@ it), in some or in none.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections import Counter
@@ -56,9 +57,14 @@ def load(path: str | Path = ENSEMBLE_FILE) -> dict | None:
 
 
 def load_assumptions(path: str | Path = ASSUMPTIONS_FILE) -> dict[str, str]:
-    """Assumption id → its text, from ``assumptions.yml``."""
-    doc = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    return {a["id"]: " ".join(str(a["assumption"]).split()) for a in doc["assumptions"]}
+    """Assumption id → its text, from ``assumptions.yml`` (parsed once per file content)."""
+    return dict(_assumptions(Path(path).read_text(encoding="utf-8")))
+
+
+@functools.lru_cache(maxsize=4)
+def _assumptions(text: str) -> tuple[tuple[str, str], ...]:
+    doc = yaml.safe_load(text)
+    return tuple((a["id"], " ".join(str(a["assumption"]).split())) for a in doc["assumptions"])
 
 
 SAME_AS = {"eligibility-pf-over": "baseline-pf-n-above",

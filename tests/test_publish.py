@@ -268,3 +268,15 @@ def test_a_box_whose_every_sentence_was_dropped_is_removed(tmp_path):
     text = "\n".join(c.source for c in nbformat.read(str(path), as_version=4).cells)
     assert "Key result" not in text and "After the box." in text
     assert ":::{note}\nKept {glue:text}`k`.\n:::" in text
+
+
+def test_publishing_is_byte_stable_so_that_sphinx_rereads_only_changed_pages(tmp_path):
+    # new cells (the parameters line, "Run this page") must not get random ids
+    first, second = tmp_path / "a", tmp_path / "b"
+    for folder in (first, second):
+        folder.mkdir()
+        path = _notebook(folder)
+        publish(path, publication=False, params={"horizon": 14}, folder="data", glued={"n": 16, "alive": 3})
+    assert (first / "page.ipynb").read_bytes() == (second / "page.ipynb").read_bytes()
+    ids = [c["id"] for c in nbformat.read(str(first / "page.ipynb"), as_version=4).cells]
+    assert len(set(ids)) == len(ids)
