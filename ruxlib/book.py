@@ -8,12 +8,14 @@ from collections.abc import Mapping
 import pandas as pd
 from IPython.display import HTML, Markdown, display
 
-from . import pages
+from . import pages, tables
 from .audit import BY_CONSTRUCTION
 from .claims import compare, load_claims, select
 from .io import Study
 
 _PUNCT = re.compile(r"([!-/:-@\[-`{-~])")
+
+tables.use_in_notebooks()  # a page that imports this module shows every DataFrame in the book's table style
 
 
 def literal(value) -> str:

@@ -2,7 +2,9 @@
 
 :func:`show` renders a DataFrame as the book's tables look everywhere: no index, integers as
 integers, other numbers to a few significant digits, "—" for a missing value with a note that
-says so, a caption and notes under the table. The page's CSS (``book/_static/custom.css``,
+says so, a caption and notes under the table. :func:`use_in_notebooks` (called when a page imports
+:mod:`ruxlib.book`) makes every DataFrame a page displays render through :func:`frame_html`, so that
+no raw DataFrame reaches a reader. The page's CSS (``book/_static/custom.css``,
 class ``ruxbook-table``) pads the cells, right-aligns numbers and lets a wide table scroll.
 """
 
@@ -14,7 +16,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-__all__ = ["DASH", "DASH_NOTE", "Table", "format_number", "show"]
+__all__ = ["DASH", "DASH_NOTE", "Table", "format_number", "frame_html", "show", "use_in_notebooks"]
 
 #: Shown for a missing value.
 DASH = "—"
@@ -123,18 +125,18 @@ def show(df: pd.DataFrame, caption: str | None = None, notes: str | list[str] | 
     (True, True, True)
     """
     esc = html.escape
-    whole = {}
-    for col in df.columns:
-        values = [v for v in df[col].tolist() if not _missing(v)]
-        whole[col] = bool(values) and all(
+    whole = []  # by position: column names may repeat
+    for i in range(df.shape[1]):
+        values = [v for v in df.iloc[:, i].tolist() if not _missing(v)]
+        whole.append(bool(values) and all(
             isinstance(v, (int, float)) and not isinstance(v, bool) and float(v) == int(v) for v in values
-        )
+        ))
     head = "".join(f"<th>{esc(str(col))}</th>" for col in df.columns)
     rows, dashed = [], False
     for record in df.itertuples(index=False, name=None):
         cells = []
-        for col, value in zip(df.columns, record, strict=True):
-            text, number = _cell(value, whole[col], digits)
+        for i, value in enumerate(record):
+            text, number = _cell(value, whole[i], digits)
             dashed |= text == DASH
             cells.append(f'<td class="ruxbook-num">{esc(text)}</td>' if number or text == DASH
                          else f"<td>{esc(text)}</td>")
@@ -148,3 +150,61 @@ def show(df: pd.DataFrame, caption: str | None = None, notes: str | list[str] | 
     table = (f'<div class="ruxbook-table-wrap"><table class="ruxbook-table">{cap}'
              f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table></div>{note_html}")
     return Table(table)
+
+
+#: Most rows :func:`frame_html` shows; a longer frame shows its first and last rows with a note.
+MAX_ROWS = 60
+
+
+def frame_html(df: pd.DataFrame, digits: int = 4) -> str:
+    """``df`` as a page displays it: :func:`show`, with its index shown only where it carries data.
+
+    Algorithm
+    ---------
+    1. Column labels of several levels are joined with spaces.
+    2. An index that is unnamed and holds integers (row numbers, after a filter or not) is
+       dropped; any other index (names, days, parameters) becomes the first column(s), unnamed
+       levels headed "".
+    3. Above :data:`MAX_ROWS` rows, the first and last 10 are shown, with a note giving the
+       number of rows (never a 100,000-row HTML table).
+    4. Numbers to ``digits`` significant digits (:func:`format_number`), whole numbers as integers.
+
+    Examples
+    --------
+    >>> html = frame_html(pd.DataFrame({"n": [16.0, 3.0]}, index=["alive", "dead"]))
+    >>> "<td>alive</td>" in html, '<td class="ruxbook-num">16</td>' in html
+    (True, True)
+    """
+    shown = df.copy(deep=False)
+    if isinstance(shown.columns, pd.MultiIndex):
+        shown.columns = [" ".join(str(level) for level in col if str(level) not in ("", "nan")) for col in shown.columns]
+    index = shown.index
+    rownumbers = all(name is None for name in index.names) and index.nlevels == 1 and pd.api.types.is_integer_dtype(index)
+    if rownumbers:
+        shown = shown.reset_index(drop=True)
+    else:
+        names = [name if name is not None else "" for name in index.names]
+        shown = shown.set_axis(pd.MultiIndex.from_frame(index.to_frame().set_axis(names, axis=1))
+                               if index.nlevels > 1 else index.rename(names[0]), axis=0)
+        shown = shown.reset_index(allow_duplicates=True)
+    notes = None
+    if len(shown) > MAX_ROWS:
+        notes = f"{len(shown):,} rows; the first and last 10 are shown."
+        shown = pd.concat([shown.head(10), shown.tail(10)])
+    return show(shown, notes=notes, digits=digits).html
+
+
+def use_in_notebooks() -> bool:
+    """Render every DataFrame displayed in this IPython kernel with :func:`frame_html`.
+
+    Returns ``False`` outside IPython (nothing is changed).
+    """
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover
+        return False
+    shell = get_ipython()
+    if shell is None:
+        return False
+    shell.display_formatter.formatters["text/html"].for_type(pd.DataFrame, frame_html)
+    return True

@@ -5,7 +5,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from ruxlib.tables import DASH_NOTE, format_number, show
+from ruxlib.tables import DASH_NOTE, MAX_ROWS, format_number, frame_html, show
 
 
 def cells(html):
@@ -34,3 +34,29 @@ def test_no_dash_note_without_missing_values_and_markup_is_escaped():
 def test_numbers_are_shown_to_significant_digits_without_exponents():
     assert [format_number(x) for x in (28.0, 0.5, 123.456, 0.000123, 1234.5)] == \
         ["28", "0.5", "123.5", "0.000123", "1234.5"]
+
+
+def headings(html):
+    return re.findall(r"<th>([^<]*)</th>", html)
+
+
+def test_a_displayed_frame_keeps_an_informative_index_and_drops_row_numbers():
+    by_arm = pd.DataFrame({"n": [16.0, 3.0], "S(t)": [0.6875, np.nan]}, index=pd.Index(["A", "B"], name="arm"))
+    html = frame_html(by_arm)
+    assert headings(html) == ["arm", "n", "S(t)"]
+    assert cells(html) == ["A", "16", "0.6875", "B", "3", "—"] and html.endswith(DASH_NOTE + "<br/></p>")
+    filtered = pd.DataFrame({"x": [1, 2, 3]}).iloc[[0, 2]]  # row numbers 0 and 2: not data
+    assert headings(frame_html(filtered)) == ["x"] and cells(frame_html(filtered)) == ["1", "3"]
+    transposed = pd.DataFrame({"day 7": [2.5], "day 14": [1.0]}).T  # index: the rows' names
+    assert headings(frame_html(transposed)) == ["", "0"] and cells(frame_html(transposed)) == ["day 7", "2.5", "day 14", "1"]
+
+
+def test_column_levels_are_joined_and_a_long_frame_is_cut_with_a_note():
+    wide = pd.DataFrame([[1, 25.0]], columns=pd.MultiIndex.from_tuples([("A", "n"), ("A", "%")]))
+    assert headings(frame_html(wide)) == ["A n", "A %"]
+    twice = pd.DataFrame([[1, 2.5]], columns=["x", "x"])  # a repeated column name
+    assert headings(frame_html(twice)) == ["x", "x"] and cells(frame_html(twice)) == ["1", "2.5"]
+    long = pd.DataFrame({"id": range(100_000)})
+    html = frame_html(long)
+    assert len(cells(html)) == 20 and cells(html)[:2] == ["0", "1"] and cells(html)[-1] == "99999"
+    assert "100,000 rows; the first and last 10 are shown." in html and MAX_ROWS < 100_000
