@@ -193,6 +193,10 @@ def _stage(stage: Path, pages: list[str], title: str | None = None) -> None:
             stale.unlink()
     config = yaml.safe_load((REPO / "_config.yml").read_text(encoding="utf-8"))
     config.setdefault("execute", {})["execute_notebooks"] = "off"
+    # the build's own folders in the stage are never sources; excluded by name, so that the list of
+    # excluded files (part of Sphinx's config) does not change when they fill: a changed config
+    # makes Sphinx re-read every page
+    config["exclude_patterns"] = [*config.get("exclude_patterns", []), "_out", "_run", "logs"]
     if title:  # another trial's data: the book is about that trial
         import re  # the theme inserts the title as raw HTML and the page <title> escapes it: drop markup
 

@@ -16,7 +16,8 @@ import pandas as pd
 
 from .survival import n_at_risk, survival_at
 
-__all__ = ["DPI", "FONT", "SMALL", "WIDTH", "add_at_risk_table", "horizon_text", "km_plot", "style", "styled"]
+__all__ = ["DPI", "FONT", "SMALL", "SMALLEST_TEXT_KEY", "WIDTH", "add_at_risk_table", "horizon_text", "km_plot",
+           "png", "smallest_text_px", "style", "styled"]
 
 #: Widest figure, in inches. The book's text column is about 690 px wide, so a
 #: figure of this width is shown at 690 / WIDTH = 92 CSS px per inch, and a
@@ -73,14 +74,66 @@ def style():
 
 
 def styled(func):
-    """Decorator: run a plotting function inside :func:`style`."""
+    """Decorator: run a plotting function inside :func:`style`; in a notebook, show figures with :func:`png`."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         with style():
-            return func(*args, **kwargs)
+            result = func(*args, **kwargs)
+        _use_png()
+        return result
 
     return wrapper
+
+
+#: PNG text key (``tEXt`` chunk) written by :func:`png`: the height, in the image's pixels, of
+#: the smallest text the figure draws. Shown at a width of ``w`` CSS px, a PNG ``W`` px wide
+#: shows that text at ``value * w / W`` px (the built-site test checks it is at least 9).
+SMALLEST_TEXT_KEY = "ruxbook:smallest-text-px"
+
+
+def smallest_text_px(fig) -> float | None:
+    """Height in image pixels (font size × dpi / 72) of the smallest non-empty visible text of ``fig``.
+
+    ``None`` when the figure draws no text.
+    """
+    from matplotlib.text import Text
+
+    fig.draw_without_rendering()  # tick labels get their text when drawn
+    hidden = set()  # an axes drawn with axis("off") does not draw its axes' tick labels and labels
+    for ax in fig.axes:
+        if not ax.axison:
+            for axis in (ax.xaxis, ax.yaxis):
+                hidden.update(map(id, [*axis.get_ticklabels(which="both"), axis.label, axis.offsetText]))
+    sizes = [t.get_fontsize() for t in fig.findobj(Text)
+             if t.get_visible() and t.get_text().strip() and id(t) not in hidden]
+    return round(min(sizes) * fig.dpi / 72, 2) if sizes else None
+
+
+def png(fig) -> str:
+    """``fig`` as a notebook shows it: a base64 PNG at the figure's dpi, cropped to its content
+    (as IPython's inline backend does), carrying :data:`SMALLEST_TEXT_KEY`."""
+    import base64
+    import io
+
+    smallest = smallest_text_px(fig)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=fig.dpi, bbox_inches="tight",
+                metadata={SMALLEST_TEXT_KEY: f"{smallest}"} if smallest else None)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _use_png() -> None:
+    """In IPython, display matplotlib figures with :func:`png` (after the inline backend set its own)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover
+        return
+    shell = get_ipython()
+    if shell is not None:
+        from matplotlib.figure import Figure
+
+        shell.display_formatter.formatters["image/png"].for_type(Figure, png)
 
 
 def _step_xy(km: pd.DataFrame, end: float, column: str, extend_to: float) -> tuple[np.ndarray, np.ndarray]:

@@ -65,3 +65,27 @@ def test_style_fonts_are_at_least_nine_points_as_displayed():
     with figures.style():
         assert mpl.rcParams["xtick.labelsize"] >= figures.SMALL
         assert mpl.rcParams["figure.dpi"] == pytest.approx(figures.DPI)
+
+
+def test_the_shown_png_records_its_smallest_text_in_image_pixels():
+    import base64
+    import io
+
+    import matplotlib
+    from PIL import Image
+
+    from ruxlib.figures import SMALLEST_TEXT_KEY, png, smallest_text_px
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (ax, off) = plt.subplots(1, 2, dpi=100)
+    ax.set_xlabel("days", fontsize=12)
+    ax.tick_params(labelsize=9)  # 9 pt at 100 dpi: 9 * 100 / 72 = 12.5 px
+    off.axis("off")
+    off.tick_params(labelsize=4)  # not drawn: its axes are off
+    off.text(0.5, 0.5, "note", fontsize=10)
+    assert smallest_text_px(fig) == 12.5
+    shown = Image.open(io.BytesIO(base64.b64decode(png(fig))))
+    assert shown.text[SMALLEST_TEXT_KEY] == "12.5"
+    plt.close(fig)
