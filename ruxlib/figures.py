@@ -55,7 +55,8 @@ def style():
     at least :data:`SMALL` points on a figure at most :data:`WIDTH` inches wide,
     i.e. about 11 px or more as the book shows it.
 
-    Only the style's own settings are restored on exit, unlike
+    On exit, a notebook shows matplotlib figures with :func:`png` from then on. Only the
+    style's own settings are restored on exit, unlike
     :func:`matplotlib.rc_context`: that one would also undo ``interactive``,
     which IPython's inline backend switches on when a page's first figure
     loads it, and no later figure of the page would be shown.
@@ -71,17 +72,16 @@ def style():
         yield
     finally:
         mpl.rcParams.update(saved)
+        _use_png()
 
 
 def styled(func):
-    """Decorator: run a plotting function inside :func:`style`; in a notebook, show figures with :func:`png`."""
+    """Decorator: run a plotting function inside :func:`style`."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         with style():
-            result = func(*args, **kwargs)
-        _use_png()
-        return result
+            return func(*args, **kwargs)
 
     return wrapper
 

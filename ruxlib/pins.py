@@ -343,6 +343,13 @@ def conclusions_plot(table: pd.DataFrame):
     -------
     matplotlib.figure.Figure
     """
+    from .figures import style  # here: the build imports this module; figures imports survival
+
+    with style():
+        return _conclusions_plot(table)
+
+
+def _conclusions_plot(table: pd.DataFrame):
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(len(table), 1, figsize=(7.5, 1.0 * len(table) + 0.6), squeeze=False)

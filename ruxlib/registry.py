@@ -475,12 +475,14 @@ def forest_plot(table: pd.DataFrame, band: tuple[float, float] | None = None, ba
     -------
     matplotlib Figure
     """
+    import textwrap
+
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
     if ax is None:
-        fig, ax = plt.subplots(figsize=(WIDTH, 0.42 * len(table) + 2.4))
+        fig, ax = plt.subplots(figsize=(WIDTH, 0.55 * len(table) + 2.4))
     else:
         fig = ax.figure
     colours = {"single arm, ventilated": "#d62728", "randomized, ventilated": "#1f77b4",
@@ -495,17 +497,18 @@ def forest_plot(table: pd.DataFrame, band: tuple[float, float] | None = None, ba
         ax.plot([100 * r["lower"], 100 * r["upper"]], [yi, yi], color=c, lw=2, solid_capstyle="butt")
         ax.plot(100 * r["survival"], yi, marker="D" if not r["randomized"] else "s", ms=8, color=c,
                 mfc="white" if placebo else c, mew=2)
-        ax.text(1.04, yi, f"{r['survivors']}/{r['n']}   {100 * r['survival']:.0f}% "
-                f"({100 * r['lower']:.0f}-{100 * r['upper']:.0f})   day {r['horizon']:g}",
+        ax.text(1.04, yi, f"{r['survivors']}/{r['n']}   {100 * r['survival']:.0f}%\n"
+                f"({100 * r['lower']:.0f}-{100 * r['upper']:.0f}), day {r['horizon']:g}",
                 va="center", fontsize=SMALL, transform=ax.get_yaxis_transform())
         if previous is not None and r["trial"] != previous:
             ax.axhline(yi + 0.5, color="#bbbbbb", lw=0.6, ls=":")
         previous = r["trial"]
-    ax.text(1.04, len(table) - 0.3, f"alive/n   % ({level:g}% CI)   horizon", fontsize=SMALL, weight="bold",
-            transform=ax.get_yaxis_transform())
+    ax.text(1.04, len(table) - 0.3, f"alive/n   %\n({level:g}% CI), horizon", fontsize=SMALL, weight="bold",
+            va="bottom", transform=ax.get_yaxis_transform())
     ax.set_yticks(y)
-    ax.set_yticklabels([f"{t.split(' (')[0]}: {a}" for t, a in zip(table["trial"], table["arm"], strict=True)],
-                       fontsize=SMALL)
+    ax.set_yticklabels([f"{t.split(' (')[0]}:\n" + textwrap.fill(a, 34)
+                        for t, a in zip(table["trial"], table["arm"], strict=True)],
+                       fontsize=SMALL)  # two lines each: the figure stays narrow enough for its text
     ax.set_ylim(-0.7, len(table) - 0.1)
     ax.set_xlim(0, 100)
     ax.set_xlabel(f"alive at day 28-29 (%), exact (Clopper-Pearson) {level:g}% interval")
@@ -518,7 +521,7 @@ def forest_plot(table: pd.DataFrame, band: tuple[float, float] | None = None, ba
     ax.set_axisbelow(True)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    fig.subplots_adjust(left=0.36, right=0.74, bottom=0.27, top=0.93)
+    fig.subplots_adjust(left=0.3, right=0.76, bottom=0.22, top=0.92)
     return fig
 
 

@@ -1,6 +1,7 @@
 """The book pipeline end to end: every page executes on the shipped data and is built."""
 
 import json
+import re
 import subprocess
 import tempfile
 
@@ -58,7 +59,10 @@ window.addEventListener("load", function () {
   var art = document.querySelector(".bd-article") || document.body, box = art.getBoundingClientRect();
   var out = {imgs: [], tables: []};
   document.querySelectorAll("img").forEach(function (img) {
-    out.imgs.push({src: img.getAttribute("src") || "", alt: img.getAttribute("alt") || ""});
+    var fig = img.closest("figure"), cap = fig && fig.querySelector("figcaption");
+    out.imgs.push({src: img.getAttribute("src") || "", alt: img.getAttribute("alt") || "",
+                   inArticle: art.contains(img), captioned: !!(cap && cap.innerText.trim()),
+                   natural: img.naturalWidth, shown: img.getBoundingClientRect().width});
   });
   art.querySelectorAll("table").forEach(function (t) {
     var r = t.getBoundingClientRect(), el = t.parentElement, scrolls = false;
@@ -111,19 +115,96 @@ def _is_path(alt: str, src: str) -> bool:
             or re.fullmatch(r"[\w./-]+\.(png|svg|jpe?g|gif|pdf)", alt.strip(), re.I) is not None)
 
 
-def test_every_image_has_alt_text_and_no_table_is_clipped(built_book, chromium):
+#: Smallest text, in CSS px as displayed, that a figure may show (issue 13).
+MIN_FIGURE_TEXT_PX = 9.0
+
+
+def _smallest_text_shown(page, img: dict) -> float | None:
+    """Smallest text of a figure as displayed: its PNG's record (ruxlib.figures.png) × shown / natural width."""
+    from urllib.parse import unquote
+
+    from PIL import Image
+
+    from ruxlib.figures import SMALLEST_TEXT_KEY
+
+    with Image.open(page.parent / unquote(img["src"])) as png:
+        recorded = png.text.get(SMALLEST_TEXT_KEY) if hasattr(png, "text") else None
+    if recorded is None or not img["natural"]:
+        return None
+    return float(recorded) * img["shown"] / img["natural"]
+
+
+def _screenshot(chromium, page, width: int, folder) -> None:
+    """Save the top 2,400 px of ``page`` at ``width`` px as ``folder/PAGE-WIDTH.png``, to look at."""
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{page.stem}-{width}.png"
+    with tempfile.TemporaryDirectory() as profile:
+        run = subprocess.run(
+            [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+             "--disable-component-update", "--disable-sync", "--no-first-run", "--hide-scrollbars",
+             f"--user-data-dir={profile}", f"--window-size={width},2400", "--virtual-time-budget=5000",
+             f"--screenshot={target}", page.as_uri()],
+            capture_output=True, text=True, timeout=180,
+        )
+    assert run.returncode == 0 and target.is_file(), run.stderr[-2000:]
+
+
+def test_images_tables_and_figure_text_as_a_reader_sees_them(built_book, chromium):
+    """At 1280 and 400 px: alt text that describes, every figure captioned, no figure text under
+    9 px as displayed, no table cut off; a screenshot of each page at each width is saved in
+    ``_build/screenshots`` (next to the built book's repository) to look at."""
+    from ruxlib.paths import REPO
+
     problems = []
     for page in toc_pages():
         path = built_book / f"{page}.html"
         for width in (1280, 400):
             probe = _probe(chromium, path, width)
+            _screenshot(chromium, path, width, REPO / "_build" / "screenshots")
             for img in probe["imgs"]:
+                where = f"{page} @{width}px: image {img['src']}"
                 if not img["alt"].strip() or _is_path(img["alt"], img["src"]):
-                    problems.append(f"{page} @{width}px: image {img['src']} has alt text {img['alt']!r}")
+                    problems.append(f"{where} has alt text {img['alt']!r}")
+                if not img["inArticle"]:
+                    continue
+                if not img["captioned"]:
+                    problems.append(f"{where} has no caption")
+                smallest = _smallest_text_shown(path, img)
+                if smallest is None:
+                    problems.append(f"{where} does not record its text size (draw it with ruxlib.figures)")
+                elif smallest < MIN_FIGURE_TEXT_PX:
+                    problems.append(f"{where} shows text of {smallest:.1f} px (< {MIN_FIGURE_TEXT_PX:g})")
             for table in probe["tables"]:
                 if not (table["fits"] or table["scrolls"]):
                     problems.append(f"{page} @{width}px: table cut off: {table['head']!r}")
     assert problems == []
+
+
+def _analysis_pages() -> list[str]:
+    """Pages whose label (the ``(label)=`` target on their first line) is an entry point of
+    :data:`ruxlib.pages.PAGES`: the pages that analyse data."""
+    from ruxlib.pages import PAGES
+    from ruxlib.paths import REPO
+
+    found = []
+    for page in toc_pages():
+        first = (REPO / f"{page}.md").read_text(encoding="utf-8").split("---", 2)[-1].lstrip().splitlines()[0]
+        if first.startswith("(") and first.endswith(")=") and first[1:-2] in PAGES:
+            found.append(page)
+    return found
+
+
+def test_every_analysis_page_opens_with_a_key_result_and_objectives(built_book):
+    pages = _analysis_pages()
+    assert len(pages) >= 9
+    missing = {}
+    for page in pages:
+        html = (built_book / f"{page}.html").read_text(encoding="utf-8")
+        lacks = [box for box in ("key-result", "objectives", "method", "exercise")
+                 if not re.search(rf'class="[^"]*\b{box} admonition\b', html)]
+        if lacks:
+            missing[page] = lacks
+    assert missing == {}
 
 
 def test_search_finds_a_glossary_term(built_book):
