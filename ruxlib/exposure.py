@@ -101,33 +101,49 @@ def interruptions(adex: pd.DataFrame | None) -> pd.DataFrame:
     columns = ["USUBJID", "start", "resume", "missed", "days", "reason"]
     if adex is None or adex.empty:
         return pd.DataFrame(columns=columns)
-    rows = []
-    for usubjid, ex in adex.sort_values(["USUBJID", "ADY"]).groupby("USUBJID", sort=True):
-        ady = ex["ADY"].astype(float).to_numpy()
-        given = ex["EXDOSE"].astype(float).to_numpy() > 0
-        reasons = ex["EXADJ"].tolist() if "EXADJ" in ex else [None] * len(ex)
-        i = 0
-        while i < len(ex):
-            if given[i]:
-                i += 1
-                continue
-            j = i
-            while j < len(ex) and not given[j]:
-                j += 1
-            if j < len(ex):  # a dose follows: this run is an interruption
-                why = [str(r) for r in reasons[i:j] if isinstance(r, str) and r.strip()]
-                rows.append(
-                    {
-                        "USUBJID": usubjid,
-                        "start": float(ady[i]),
-                        "resume": float(ady[j]),
-                        "missed": j - i,
-                        "days": float(ady[j] - ady[i]),
-                        "reason": "; ".join(dict.fromkeys(why)),
-                    }
-                )
-            i = j
-    return pd.DataFrame(rows, columns=columns)
+    ex, run = _interruption_runs(adex)
+    inside = run >= 0
+    if not inside.any():
+        return pd.DataFrame(columns=columns)
+    ady = ex["ADY"].astype(float).to_numpy()
+    pos = np.flatnonzero(inside)
+    first = pd.Series(pos).groupby(run[pos]).agg(["first", "last", "size"])
+    reasons = pd.Series([""] * len(first), index=first.index)
+    if "EXADJ" in ex:
+        why = pd.DataFrame({"run": run[pos], "reason": ex["EXADJ"].to_numpy(object)[pos]})
+        why = why[why["reason"].map(lambda r: isinstance(r, str) and bool(r.strip()))]
+        why = why.assign(reason=why["reason"].astype(str)).drop_duplicates()
+        reasons.update(why.groupby("run", sort=True)["reason"].agg("; ".join))
+    resume = ady[first["last"].to_numpy() + 1]
+    begin = ady[first["first"].to_numpy()]
+    return pd.DataFrame({
+        "USUBJID": ex["USUBJID"].to_numpy(object)[first["first"].to_numpy()],
+        "start": begin, "resume": resume, "missed": first["size"].to_numpy(int),
+        "days": resume - begin, "reason": reasons.to_numpy(object),
+    }, columns=columns)
+
+
+def _interruption_runs(adex: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """``adex`` sorted by subject and ADY (its index: the row positions in ``adex``), and per row the number of its interruption (-1 outside one).
+
+    A run is a maximal stretch of one subject's consecutive rows with ``EXDOSE == 0``; it is an
+    interruption when that subject's next row gives a dose. Vectorised: linear in the rows.
+    """
+    ex = adex.reset_index(drop=True).sort_values(["USUBJID", "ADY"], kind="stable")
+    subj = pd.factorize(ex["USUBJID"])[0]
+    given = ex["EXDOSE"].astype(float).to_numpy() > 0
+    new_subject = np.r_[True, subj[1:] != subj[:-1]]
+    starts = ~given & (new_subject | np.r_[True, given[:-1]])
+    run = np.where(given, -1, np.cumsum(starts) - 1)
+    if not starts.any():
+        return ex, run
+    # a run is kept when the row after its last row is the same subject's and gives a dose
+    nxt_given = np.r_[given[1:], False] & np.r_[subj[1:] == subj[:-1], False]
+    last = ~given & np.r_[given[1:] | (subj[1:] != subj[:-1]), True]
+    kept = np.zeros(int(starts.sum()), dtype=bool)
+    kept[run[last & nxt_given]] = True
+    run = np.where((run >= 0) & kept[np.maximum(run, 0)], run, -1)
+    return ex, run
 
 
 def exposure_summary(study: Study, threshold: float = ADHERENCE_THRESHOLD) -> pd.DataFrame:
@@ -216,11 +232,12 @@ def interrupted_rows(adex: pd.DataFrame | None) -> pd.Series:
     """
     if adex is None:
         return pd.Series(dtype=bool)
-    out = pd.Series(False, index=adex.index)
-    for r in interruptions(adex).itertuples():
-        ady = adex["ADY"].astype(float)
-        out |= adex["USUBJID"].eq(r.USUBJID) & (ady >= r.start) & (ady < r.resume)
-    return out
+    if adex.empty:
+        return pd.Series(False, index=adex.index)
+    ex, run = _interruption_runs(adex)
+    inside = np.zeros(len(adex), dtype=bool)
+    inside[ex.index.to_numpy()] = run >= 0
+    return pd.Series(inside, index=adex.index)
 
 
 def dose_intensity_excluding_interruptions(study: Study) -> pd.DataFrame:

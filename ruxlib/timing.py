@@ -186,6 +186,13 @@ def grouping_sensitivity(study: Study) -> pd.DataFrame:
         One row per move: ``USUBJID``, ``VENTPRED``, ``from`` and ``to`` (:data:`POOR`,
         :data:`GOOD` or ``"neither"``), ``p_normal`` and ``p_exact`` (:func:`ruxlib.stats.wmw`,
         poor against good). Moves that empty a group are left out. Sorted by ``p_normal``.
+
+    Notes
+    -----
+    Moving a patient changes the two samples only through their ``VENTPRED`` value, so each
+    distinct (value, from, to) move is tested once and its p values shared by every patient
+    who makes it: the cost is (distinct moves) × one test, not (patients) × one test, which
+    keeps the analysis linear in the number of patients when the days take few values.
     """
     adsl = study.adsl
     for col in ("VENTPRED", "D28STAT"):
@@ -196,18 +203,22 @@ def grouping_sensitivity(study: Study) -> pd.DataFrame:
     group = np.select([sub["D28STAT"].isin(POOR_STATUS), sub["D28STAT"].isin(GOOD_STATUS)], [POOR, GOOD],
                       default="neither")
     vent = sub["VENTPRED"].to_numpy(float)
-    rows = []
+    rows, tested = [], {}
     for i, origin in enumerate(group):
         for target in (POOR, GOOD):
             if target == origin:
                 continue
-            moved = group.copy()
-            moved[i] = target
-            poor, good = vent[moved == POOR], vent[moved == GOOD]
-            if poor.size == 0 or good.size == 0:
+            key = (vent[i], origin, target)  # the same move of the same value gives the same samples
+            if key not in tested:
+                moved = group.copy()
+                moved[i] = target
+                poor, good = vent[moved == POOR], vent[moved == GOOD]
+                tested[key] = None if poor.size == 0 or good.size == 0 else (
+                    wmw(poor, good, exact=False).pvalue, wmw(poor, good).pvalue)
+            if tested[key] is None:
                 continue
             rows.append({"USUBJID": sub.at[i, "USUBJID"], "VENTPRED": vent[i], "from": origin, "to": target,
-                         "p_normal": wmw(poor, good, exact=False).pvalue, "p_exact": wmw(poor, good).pvalue})
+                         "p_normal": tested[key][0], "p_exact": tested[key][1]})
     cols = ["USUBJID", "VENTPRED", "from", "to", "p_normal", "p_exact"]
     return pd.DataFrame(rows, columns=cols).sort_values("p_normal", kind="stable").reset_index(drop=True)
 
