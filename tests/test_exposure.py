@@ -200,3 +200,41 @@ def test_dose_listing_switches_to_a_summary_above_the_limit(tmp_path):
     summary = exposure.dose_listing(study, max_subjects=1)
     assert summary.attrs["summary"] is True and list(summary["statistic"]) == ["median", "min", "max"]
     assert summary.set_index("statistic").loc["max", "cum_dose"] == 45
+
+
+def _interruptions_by_loop(adex):
+    """The definition, written as a plain loop over each subject's rows (the reference)."""
+    rows = []
+    for usubjid, ex in adex.sort_values(["USUBJID", "ADY"]).groupby("USUBJID", sort=True):
+        ady, given = ex["ADY"].astype(float).to_numpy(), ex["EXDOSE"].astype(float).to_numpy() > 0
+        reasons = ex["EXADJ"].tolist()
+        i = 0
+        while i < len(ex):
+            if given[i]:
+                i += 1
+                continue
+            j = i
+            while j < len(ex) and not given[j]:
+                j += 1
+            if j < len(ex):
+                why = [str(r) for r in reasons[i:j] if isinstance(r, str) and r.strip()]
+                rows.append((usubjid, ady[i], ady[j], j - i, ady[j] - ady[i], "; ".join(dict.fromkeys(why))))
+            i = j
+    return rows
+
+
+def test_vectorised_interruptions_equal_the_loop_on_random_schedules():
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    for trial in range(200):
+        n = int(rng.integers(1, 40))
+        ex = pd.DataFrame({"USUBJID": rng.choice(list("ABCD"), n), "ADY": rng.choice(np.arange(0, 10, 0.5), n),
+                           "EXDOSE": rng.choice([0, 0, 5, 10], n), "EXADJ": rng.choice([None, "", "AE", "lab", " "], n)})
+        ex = ex.drop_duplicates(["USUBJID", "ADY"]).sample(frac=1, random_state=trial)
+        expected = _interruptions_by_loop(ex)
+        got = exposure.interruptions(ex)
+        assert [tuple(r) for r in got.itertuples(index=False)] == expected
+        inside = exposure.interrupted_rows(ex)
+        assert inside.index.equals(ex.index)
+        assert int(inside.sum()) == sum(r[3] for r in expected)
