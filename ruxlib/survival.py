@@ -433,20 +433,22 @@ def truncate(adtte: pd.DataFrame, horizon: float) -> pd.DataFrame:
     return out
 
 
-def _logrank_two(time: np.ndarray, event: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """Two-group log-rank chi-square for each row of ``x`` (0/1 membership of group 1).
+def _logrank_counts(m1: np.ndarray, o1: np.ndarray, m: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """Two-group log-rank chi-square for each row of group-1 counts.
 
-    Vectorised over splits: at each distinct event time the numbers at risk of
-    group 1 are ``x @ R.T``, then U = O1 - E1 and V (hypergeometric) as in
-    :func:`logrank`. A split whose variance is 0 gets chi-square 0.
+    ``m`` and ``d`` are, per distinct time (sorted), the number of subjects whose time it is and
+    the number of events on it; each row of ``m1`` is how many of a split's group-1 subjects
+    have each time and ``o1`` their number of events. The numbers at risk (time ≥ t) are
+    cumulative sums from the right, then U = O1 - E1 and V (hypergeometric) as in
+    :func:`logrank`. Cost: splits × distinct times, whatever the number of subjects. A split
+    whose variance is 0 gets chi-square 0.
     """
-    times = np.unique(time[event == 1])
-    at_risk = (time[None, :] >= times[:, None]).astype(float)
-    d = ((time[None, :] == times[:, None]) & (event[None, :] == 1)).sum(axis=1).astype(float)
-    n = at_risk.sum(axis=1)
+    has = d > 0
+    n = m[::-1].cumsum()[::-1][has]
+    n1 = np.cumsum(m1[:, ::-1], axis=1)[:, ::-1][:, has]
+    d = d[has]
     factor = np.where(n > 1, d * (n - d) / np.maximum(n - 1, 1), 0.0)
-    n1 = x @ at_risk.T
-    u = x @ event.astype(float) - n1 @ (d / n)
+    u = o1 - n1 @ (d / n)
     var = (n1 / n * (1 - n1 / n)) @ factor
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(var > 1e-12, u**2 / np.where(var > 1e-12, var, 1.0), 0.0)
@@ -490,7 +492,10 @@ def logrank_permutation(adtte: pd.DataFrame, group: pd.Series, paramcd: str = "O
        times, events and censoring, assumed independent of the group).
     2. Compute the log-rank chi-square (two groups: U²/V, U = O₁ - E₁) for every split
        (enumerated with ``itertools.combinations`` when C(n, n₁) ≤ ``limit``), or for
-       ``n_resamples`` random splits.
+       ``n_resamples`` random splits. The statistic depends on a split only through how
+       many group-1 subjects have each (time, event): splits are reduced to those counts, and
+       a random split is drawn directly as them (multivariate hypergeometric), so the cost
+       grows with the number of distinct times, not with the number of subjects squared.
     3. Exact: p = #{splits with χ²* ≥ χ²_obs} / C(n, n₁) (comparison with a relative
        tolerance of 1e-9, so ties of the statistic count as "at least as large").
        Monte Carlo: p = (1 + #{χ²* ≥ χ²_obs}) / (1 + n_resamples), never 0.
@@ -515,23 +520,36 @@ def logrank_permutation(adtte: pd.DataFrame, group: pd.Series, paramcd: str = "O
     time, event = _time_event(pd.concat(groups.values()))
     n1, n = len(next(iter(groups.values()))), len(time)
     total = math.comb(n, n1)
-    x_obs = np.zeros((1, n))
-    x_obs[0, :n1] = 1
-    stat = float(_logrank_two(time, event, x_obs)[0])
-    if total <= limit:
-        idx = np.fromiter(itertools.chain.from_iterable(itertools.combinations(range(n), n1)),
-                          dtype=np.int64, count=total * n1).reshape(total, n1)
-        method = "exact"
-    else:
-        rng = np.random.default_rng(seed)
-        idx = np.argsort(rng.random((n_resamples, n)), axis=1)[:, :n1]
-        method = "Monte Carlo"
+    times, k = np.unique(time, return_inverse=True)
+    width = times.size
+    m = np.bincount(k, minlength=width).astype(float)
+    d = np.bincount(k, weights=event.astype(float), minlength=width)
+
+    def chisq(cells: np.ndarray) -> np.ndarray:
+        """χ² of each split given as subject indices (rows of ``cells``) of group 1."""
+        rows = np.repeat(np.arange(len(cells)), cells.shape[1])
+        m1 = np.bincount(rows * width + k[cells].ravel(), minlength=len(cells) * width).reshape(len(cells), width)
+        return _logrank_counts(m1.astype(float), event[cells].sum(axis=1).astype(float), m, d)
+
+    stat = float(chisq(np.arange(n1)[None, :])[0])
+    chunk = max(1, min(20_000, 20_000_000 // max(width, n1, 1)))
     count = 0
-    for start in range(0, len(idx), 20_000):
-        chunk = idx[start:start + 20_000]
-        x = np.zeros((len(chunk), n))
-        np.put_along_axis(x, chunk, 1.0, axis=1)
-        count += int((_logrank_two(time, event, x) >= stat * (1 - 1e-9)).sum())
+    if total <= limit:
+        method = "exact"
+        splits = itertools.combinations(range(n), n1)
+        while block := list(itertools.islice(splits, chunk)):
+            count += int((chisq(np.array(block, dtype=np.int64).reshape(len(block), n1)) >= stat * (1 - 1e-9)).sum())
+    else:
+        # a random split of the labels puts a multivariate hypergeometric number of group-1
+        # subjects in each (time, event) cell: draw those counts, not the n labels
+        method = "Monte Carlo"
+        rng = np.random.default_rng(seed)
+        colours = np.bincount(2 * k + event.astype(int), minlength=2 * width)
+        for start in range(0, n_resamples, chunk):
+            draws = rng.multivariate_hypergeometric(colours, n1, size=min(chunk, n_resamples - start))
+            m1 = (draws[:, 0::2] + draws[:, 1::2]).astype(float)
+            count += int((_logrank_counts(m1, draws[:, 1::2].sum(axis=1).astype(float), m, d)
+                          >= stat * (1 - 1e-9)).sum())
     pvalue = count / total if method == "exact" else (1 + count) / (1 + n_resamples)
     return TestResult(statistic=stat, pvalue=float(pvalue), method=method, n=n, df=observed.df,
                       test="Permutation log-rank", symbol="χ²", sizes=observed.sizes, table=observed.table)

@@ -613,6 +613,25 @@ def test_permutation_logrank_on_aml_statistic_is_survdiffs():
     assert 0 < res.pvalue < 1 and res.method == "Monte Carlo"
 
 
+def test_permutation_logrank_on_a_large_sample_agrees_with_the_chi_square_approximation():
+    # With 4,000 subjects (continuous times, censoring, a real difference) the permutation
+    # distribution of the log-rank chi-square is close to chi-square(1): the Monte Carlo p
+    # (drawn as cell counts, never as 4,000 labels per split) is near survdiff's asymptotic p.
+    rng = np.random.default_rng(3)
+    n = 4000
+    x = rng.integers(0, 2, n)
+    t = rng.exponential(20 / np.where(x == 1, 1.08, 1.0))
+    c = rng.uniform(5, 40, n)
+    d = adtte_from(np.minimum(t, c).round(1), (t <= c).astype(int))
+    group = pd.Series(np.where(x == 1, "G", "H"), index=d["USUBJID"])
+    asymptotic = survival.logrank(d, group)
+    res = survival.logrank_permutation(d, group, n_resamples=4000, seed=0)
+    assert res.method == "Monte Carlo"
+    assert res.statistic == pytest.approx(asymptotic.statistic, rel=1e-9)
+    assert 0.02 < asymptotic.pvalue < 0.5  # the draw is not degenerate
+    assert res.pvalue == pytest.approx(asymptotic.pvalue, abs=4 * np.sqrt(asymptotic.pvalue / 4000) + 0.005)
+
+
 def test_truncate_censors_administratively_at_the_horizon():
     d = adtte_from([5, 28, 30, 40], [1, 1, 1, 0])
     out = survival.truncate(d, 28)
