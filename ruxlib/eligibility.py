@@ -567,16 +567,16 @@ def eligibility(study: Study, nct_id: str) -> pd.DataFrame:
     blocks = ((long["kind"] == "inclusion") & (long["status"] == NOT_MET)) | (
         (long["kind"] == "exclusion") & (long["status"] == MET)
     )
-    long = long.assign(blocks=blocks, open=long["status"] == UNDECIDED)
-    rows = {}
-    for u, g in long.groupby("USUBJID", sort=False):
-        excl = ", ".join(g.loc[g["blocks"], "criterion"])
-        und = ", ".join(g.loc[g["open"], "criterion"])
-        verdict = NOT_ELIGIBLE if excl else (UNDECIDED if und else ELIGIBLE)
-        rows[u] = {"verdict": verdict, "excluded_by": excl, "undecided": und}
-    out = pd.DataFrame.from_dict(rows, orient="index").reindex(_subjects(study))
-    out.index.name = "USUBJID"
-    return out
+    subjects = pd.Index(pd.unique(long["USUBJID"]), name="USUBJID")
+
+    def joined(mask: pd.Series) -> pd.Series:
+        ids = long.loc[mask, ["USUBJID", "criterion"]].groupby("USUBJID", sort=False)["criterion"].agg(", ".join)
+        return ids.reindex(subjects, fill_value="")
+
+    excl, und = joined(blocks), joined(long["status"] == UNDECIDED)
+    verdict = np.where(excl != "", NOT_ELIGIBLE, np.where(und != "", UNDECIDED, ELIGIBLE))
+    out = pd.DataFrame({"verdict": verdict, "excluded_by": excl, "undecided": und}, index=subjects)
+    return out.reindex(_subjects(study)).rename_axis("USUBJID")
 
 
 def criterion_summary(study: Study, nct_id: str) -> pd.DataFrame:

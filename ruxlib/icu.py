@@ -169,18 +169,23 @@ def exit_events(study: Study, episode: str = "ICU") -> pd.DataFrame:
         if col not in study.adsl:
             raise ValueError(f"adsl.csv has no {col} column; the exit of an episode needs it (death, transfer)")
     ends = study.adicu.groupby(["PARAMCD", "USUBJID"])["AENDY"].max()
-    subjects = [u for u in itt_subjects(study) if (episode, u) in ends.index and ends[(episode, u)] >= 0]
-    adsl = study.adsl.set_index("USUBJID")
-    rows = []
-    for u in subjects:
-        end, icu_end, death = ends[(episode, u)], ends.get(("ICU", u), ends[(episode, u)]), adsl.at[u, "DTHDY"]
-        if pd.notna(death) and death <= end:
-            rows.append((u, float(death), 2))
-        elif adsl.at[u, "EOTREAS"] == "TRANSFERRED" and end >= icu_end:
-            rows.append((u, float(end), 0))
-        else:
-            rows.append((u, float(end), 1))
-    return pd.DataFrame(rows, columns=["USUBJID", "time", "event"]).set_index("USUBJID")
+    end = ends.xs(episode, level="PARAMCD") if episode in ends.index.get_level_values(0) else pd.Series(dtype=float)
+    subjects = pd.Index(itt_subjects(study))
+    subjects = subjects[subjects.isin(end.index)]
+    end = end.reindex(subjects).astype(float)
+    subjects, end = subjects[(end >= 0).to_numpy()], end[end >= 0]
+    icu = ends.xs("ICU", level="PARAMCD") if "ICU" in ends.index.get_level_values(0) else pd.Series(dtype=float)
+    icu_end = icu.reindex(subjects).astype(float).fillna(end)
+    adsl = study.adsl.drop_duplicates("USUBJID").set_index("USUBJID").reindex(subjects)
+    death = pd.to_numeric(adsl["DTHDY"], errors="coerce")
+    died = (death.notna() & (death <= end)).to_numpy()
+    transferred = (adsl["EOTREAS"].eq("TRANSFERRED") & (end >= icu_end)).to_numpy()
+    out = pd.DataFrame({
+        "USUBJID": subjects,
+        "time": np.where(died, death.to_numpy(float), end.to_numpy(float)),
+        "event": np.select([died, transferred], [2, 0], default=1),
+    })
+    return out.set_index("USUBJID")
 
 
 def exit_incidence(study: Study, episode: str = "ICU") -> pd.DataFrame:
