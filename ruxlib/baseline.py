@@ -555,11 +555,17 @@ def table_gt(frame: pd.DataFrame, labels: dict[str, str] | None = None, title: s
     Returns
     -------
     great_tables.GT
-        Missing values print as an empty cell, never as ``nan`` or ``None``.
+        Missing values print as an empty cell, never as ``nan`` or ``None``. Above
+        :data:`ruxlib.tables.MAX_ROWS` rows, the first and last 10 with a note.
     """
     from great_tables import GT, loc, style
 
+    from .tables import MAX_ROWS
+
     shown = frame.reset_index(drop=True).copy()
+    if len(shown) > MAX_ROWS:  # never a table with a row per patient of a large trial
+        notes = [f"{len(shown):,} rows; the first and last 10 are shown.", *notes]
+        shown = pd.concat([shown.head(10), shown.tail(10)])
     if shown.empty:
         shown = pd.DataFrame({c: [""] for c in frame.columns} if len(frame.columns) else {"note": [""]})
         shown.iloc[0, 0] = empty

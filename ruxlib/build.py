@@ -55,6 +55,13 @@ STATUS_PAGE = "book/status"
 FINGERPRINT = ".ruxbook-inputs"
 """File in OUT: the hash of everything its pages were staged from (:func:`_fingerprint`)."""
 
+MAX_HTML_BYTES = 2 * 1024 * 1024
+"""The largest built HTML page, whatever the study's size (2 MiB). Pages whose tables or figures
+are per patient switch to a summary above a documented size (``ruxlib.tables.MAX_ROWS``,
+``exposure.DOSE_LISTING_MAX``, ``eligibility.LISTING_MAX``, the swimmer plot's limit), so a
+large trial's page is not larger than a small one's; the API reference, the largest page, does
+not depend on the data. Checked by ``tests/test_scale.py`` on 10,000 subjects."""
+
 
 __all__ = ["BuildError", "OutputError", "ParamError", "build", "glued_values", "toc_pages"]
 

@@ -155,6 +155,10 @@ def show(df: pd.DataFrame, caption: str | None = None, notes: str | list[str] | 
 #: Most rows :func:`frame_html` shows; a longer frame shows its first and last rows with a note.
 MAX_ROWS = 60
 
+#: Most columns :func:`frame_html` shows; a wider frame (one column per patient) shows its first
+#: and last columns with a note.
+MAX_COLS = 30
+
 
 def frame_html(df: pd.DataFrame, digits: int = 4) -> str:
     """``df`` as a page displays it: :func:`show`, with its index shown only where it carries data.
@@ -166,7 +170,8 @@ def frame_html(df: pd.DataFrame, digits: int = 4) -> str:
        dropped; any other index (names, days, parameters) becomes the first column(s), unnamed
        levels headed "".
     3. Above :data:`MAX_ROWS` rows, the first and last 10 are shown, with a note giving the
-       number of rows (never a 100,000-row HTML table).
+       number of rows (never a 100,000-row HTML table); likewise above :data:`MAX_COLS`
+       columns (a table with a column per patient), the first and last 10 columns.
     4. Numbers to ``digits`` significant digits (:func:`format_number`), whole numbers as integers.
 
     Examples
@@ -175,7 +180,10 @@ def frame_html(df: pd.DataFrame, digits: int = 4) -> str:
     >>> "<td>alive</td>" in html, '<td class="ruxbook-num">16</td>' in html
     (True, True)
     """
-    shown = df.copy(deep=False)
+    shown, notes = df.copy(deep=False), []
+    if shown.shape[1] > MAX_COLS:
+        notes.append(f"{shown.shape[1]:,} columns; the first and last 10 are shown.")
+        shown = shown.iloc[:, list(range(10)) + list(range(shown.shape[1] - 10, shown.shape[1]))]
     if isinstance(shown.columns, pd.MultiIndex):
         shown.columns = [" ".join(str(level) for level in col if str(level) not in ("", "nan")) for col in shown.columns]
     index = shown.index
@@ -187,11 +195,10 @@ def frame_html(df: pd.DataFrame, digits: int = 4) -> str:
         shown = shown.set_axis(pd.MultiIndex.from_frame(index.to_frame().set_axis(names, axis=1))
                                if index.nlevels > 1 else index.rename(names[0]), axis=0)
         shown = shown.reset_index(allow_duplicates=True)
-    notes = None
     if len(shown) > MAX_ROWS:
-        notes = f"{len(shown):,} rows; the first and last 10 are shown."
+        notes.append(f"{len(shown):,} rows; the first and last 10 are shown.")
         shown = pd.concat([shown.head(10), shown.tail(10)])
-    return show(shown, notes=notes, digits=digits).html
+    return show(shown, notes=" ".join(notes) or None, digits=digits).html
 
 
 def use_in_notebooks() -> bool:

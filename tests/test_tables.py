@@ -60,3 +60,16 @@ def test_column_levels_are_joined_and_a_long_frame_is_cut_with_a_note():
     html = frame_html(long)
     assert len(cells(html)) == 20 and cells(html)[:2] == ["0", "1"] and cells(html)[-1] == "99999"
     assert "100,000 rows; the first and last 10 are shown." in html and MAX_ROWS < 100_000
+    per_patient = pd.DataFrame([range(5000)], columns=[f"P{i}" for i in range(5000)], index=["days"])
+    html = frame_html(per_patient)  # the index column, then the first and last 10 patients
+    assert headings(html) == ["", *[f"P{i}" for i in range(10)], *[f"P{i}" for i in range(4990, 5000)]]
+    assert "5,000 columns; the first and last 10 are shown." in html
+
+
+def test_great_tables_view_of_a_long_listing_is_cut_with_a_note():
+    from ruxlib.baseline import table_gt
+
+    listing = pd.DataFrame({"USUBJID": [f"P{i:05d}" for i in range(10_000)], "days": ["1.5"] * 10_000})
+    html = table_gt(listing).as_raw_html()
+    assert "P00000" in html and "P09999" in html and "P00010" not in html
+    assert "10,000 rows; the first and last 10 are shown." in html
