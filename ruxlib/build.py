@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -432,16 +433,27 @@ def _build_locked(data: Path, out: Path, inputs: dict, params: dict, jobs: int, 
         _write_atomic(out / "results.json", json.dumps(results, indent=1, default=str))
         return out
 
-    from .io import check_study, coverage, load_study
+    from .io import SNAPSHOT_ENV, _load_checked, coverage, save_snapshot
 
-    study = load_study(data)  # raises DataError with every problem
-    report = coverage(check_study(data)) if progress else ""
+    study, check = _load_checked(data)  # raises DataError with every problem
+    report = coverage(check) if progress else ""
     if progress:
         print(report, file=sys.stderr)
         for warning in study.warnings:
             print(f"warning: {warning}", file=sys.stderr)
     _stage(stage, pages, title=None if study.publication else study.title)
-    timings = _execute_all(pages, stage, cache, keys, {**params, "data_dir": str(data)}, jobs, progress, force)
+    # the pages load this snapshot of the validated study instead of validating the folder again
+    snapshot = save_snapshot(study, stage / "_run" / "study.pickle")
+    before = os.environ.get(SNAPSHOT_ENV)
+    os.environ[SNAPSHOT_ENV] = str(snapshot)
+    try:
+        timings = _execute_all(pages, stage, cache, keys, {**params, "data_dir": str(data)}, jobs, progress, force)
+    finally:
+        if before is None:
+            os.environ.pop(SNAPSHOT_ENV, None)
+        else:
+            os.environ[SNAPSHOT_ENV] = before
+        snapshot.unlink(missing_ok=True)
     glued = _publish_all(pages, stage, cache, keys, timings, publication=study.publication, params=params,
                          folder=data.name)
     _sphinx(stage)

@@ -23,7 +23,8 @@ import yaml
 from . import derive
 from .schema import FILES, META_KEYS, SPECS, FileSpec
 
-__all__ = ["Check", "DataError", "Study", "check_study", "coverage", "load_study", "validate_study"]
+__all__ = ["Check", "DataError", "SNAPSHOT_ENV", "Study", "check_study", "coverage", "load_study", "save_snapshot",
+           "validate_study"]
 
 
 class DataError(Exception):
@@ -661,6 +662,15 @@ def load_study(path: str | Path) -> Study:
         or naming the subjects with two baseline records for one parameter.
     """
     path = Path(path)
+    if os.environ.get(SNAPSHOT_ENV):
+        saved = _from_snapshot(Path(os.environ[SNAPSHOT_ENV]), path)
+        if saved is not None:
+            return saved
+    return _load_checked(path)[0]
+
+
+def _load_checked(path: Path) -> tuple[Study, Check]:
+    """:func:`load_study` without the snapshot, and the :class:`Check` it passed."""
     check = check_study(path)
     if check.problems:
         raise DataError(check.problems)
@@ -670,7 +680,53 @@ def load_study(path: str | Path) -> Study:
     except ValueError as e:
         raise DataError([str(e)]) from None
     kwargs = {spec.name.removesuffix(".csv"): frames[spec.name] for spec in FILES}
-    return Study(path=path.resolve(), meta=check.meta, warnings=check.warnings, **kwargs)
+    return Study(path=path.resolve(), meta=check.meta, warnings=check.warnings, **kwargs), check
+
+
+SNAPSHOT_ENV = "RUXBOOK_STUDY_SNAPSHOT"
+"""Environment variable naming a study saved by :func:`save_snapshot`. ``ruxlib build`` validates
+the study folder once, saves it, and sets this for the pages it executes: their
+:func:`load_study` of the same, unchanged folder reads the snapshot (a fraction of a second)
+instead of validating every file again (8 s per page at 10,000 subjects)."""
+
+
+def _signature(folder: Path) -> list[tuple[str, int, int]]:
+    """Every file under ``folder``: relative path, size and modification time (ns)."""
+    found = []
+    for p in sorted(folder.rglob("*")):
+        if p.is_file():
+            st = p.stat()
+            found.append((p.relative_to(folder).as_posix(), st.st_size, st.st_mtime_ns))
+    return found
+
+
+def save_snapshot(study: Study, file: Path) -> Path:
+    """Save a loaded study, with its folder's signature, for :func:`load_study` (:data:`SNAPSHOT_ENV`)."""
+    import pickle
+
+    file = Path(file)
+    file.parent.mkdir(parents=True, exist_ok=True)
+    record = {"folder": str(study.path), "signature": _signature(study.path), "study": study}
+    tmp = file.with_name(file.name + ".tmp")
+    with open(tmp, "wb") as fh:
+        pickle.dump(record, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, file)
+    return file
+
+
+def _from_snapshot(file: Path, path: Path) -> Study | None:
+    """The study saved in ``file`` if it is ``path``'s and no file of the folder changed since; else None."""
+    import pickle
+
+    try:
+        with open(file, "rb") as fh:
+            record = pickle.load(fh)
+        folder = path.resolve()
+        if record["folder"] != str(folder) or record["signature"] != _signature(folder):
+            return None
+        return record["study"]
+    except (OSError, EOFError, pickle.UnpicklingError, KeyError, TypeError, AttributeError):
+        return None
 
 
 def baseline(frame: pd.DataFrame) -> pd.DataFrame:

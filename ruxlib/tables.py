@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-__all__ = ["DASH", "DASH_NOTE", "Table", "format_number", "frame_html", "show", "use_in_notebooks"]
+__all__ = ["DASH", "DASH_NOTE", "MAX_COLS", "MAX_ROWS", "Table", "format_number", "frame_html", "show", "use_in_notebooks"]
 
 #: Shown for a missing value.
 DASH = "—"

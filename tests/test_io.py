@@ -384,3 +384,28 @@ def test_ids_unknown_to_adsl_are_reported_with_their_rows(tmp_path):
         "adlb.csv row 4 (USUBJID S-09): USUBJID is not in adsl.csv",
         "adlb.csv row 6 (USUBJID S-08): USUBJID is not in adsl.csv",
     ]
+
+
+def test_a_snapshot_is_used_only_for_its_own_unchanged_folder(tmp_path, monkeypatch):
+    import os
+    import shutil
+
+    from conftest import DATA
+
+    from ruxlib import io
+
+    folder = tmp_path / "study"
+    shutil.copytree(DATA, folder)
+    study = io.load_study(folder)
+    snap = io.save_snapshot(study, tmp_path / "snap" / "study.pickle")
+    monkeypatch.setenv(io.SNAPSHOT_ENV, str(snap))
+    study.meta["title"] = "marked"  # only the saved copy carries the mark, so a hit is visible
+    io.save_snapshot(study, snap)
+    assert io.load_study(folder).meta["title"] == "marked"
+    assert io.load_study(DATA).meta.get("title") != "marked"  # another folder: validated afresh
+    adsl = folder / "adsl.csv"
+    stat = adsl.stat()
+    os.utime(adsl, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1_000_000_000))  # the folder changed
+    assert io.load_study(folder).meta.get("title") != "marked"
+    snap.write_bytes(b"not a pickle")
+    assert io.load_study(folder).adsl is not None  # an unreadable snapshot is ignored
