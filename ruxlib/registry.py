@@ -56,7 +56,10 @@ __all__ = [
 ]
 
 REGISTRY_DIR = REGISTRY
-"""Folder of the shipped registry records and their schema."""
+"""Folder of the shipped registry records and their schema: ``data/registry`` in the repository.
+
+:meta hide-value:
+"""
 
 ORDER = ("NCT04359290", "NCT04334044", "NCT04377620", "NCT04362137")
 """Order in which the book sets the trials side by side (the paper's first)."""

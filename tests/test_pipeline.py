@@ -31,6 +31,9 @@ def test_shipped_book_shows_no_missing_value_words_or_paths(built_book):
     assert missing_words(built_book) == {}
     assert "book/survival.html" in files_containing(built_book, "<h2>Compare with the publication")
     assert files_containing(built_book, str(built_book.parent)) == []
+    from ruxlib.paths import REPO
+
+    assert files_containing(built_book, str(REPO)) == []  # e.g. a default argument in the API reference
 
 
 def test_built_pages_say_the_data_are_reconstructed(built_book):
