@@ -368,3 +368,27 @@ def test_hodges_lehmann_scales_to_thousands_of_subjects():
     rng = np.random.default_rng(1)
     s = hodges_lehmann(rng.normal(0.5, 1, 5000), rng.normal(0, 1, 5000))
     assert s.lower < 0.5 < s.upper and s.n_pairs == 25_000_000
+
+
+# --- kth_walsh / walsh_median: the one-sample Hodges-Lehmann estimate without listing -------
+
+def test_walsh_median_by_hand():
+    # x = 0, 1, 5: Walsh averages 0, 0.5, 2.5 (i = 0), 1, 3 (i = 1), 5 (i = 2); sorted
+    # 0, 0.5, 1, 2.5, 3, 5: the median of six is (1 + 2.5) / 2 = 1.75.
+    assert stats.walsh_median([0.0, 1.0, 5.0]) == 1.75
+    assert [stats.kth_walsh([0.0, 1.0, 5.0], k) for k in range(1, 7)] == [0, 0.5, 1, 2.5, 3, 5]
+    assert stats.walsh_median([3.0]) == 3.0
+
+
+def test_kth_walsh_by_bisection_equals_listing_the_averages(monkeypatch):
+    monkeypatch.setattr(stats, "WALSH_LIST_N", 0)  # force the bisection on samples small enough to list
+    rng = np.random.default_rng(7)
+    for trial in range(600):
+        n = int(rng.integers(1, 300))
+        x = [rng.normal(size=n), rng.integers(-3, 4, n).astype(float), np.round(rng.normal(size=n), 1)][trial % 3]
+        averages = np.sort((x[:, None] + x[None, :])[np.triu_indices(n)] / 2)
+        k = int(rng.integers(1, averages.size + 1))
+        assert stats.kth_walsh(x, k) == pytest.approx(averages[k - 1], rel=1e-14, abs=1e-14)
+        assert stats.walsh_median(x) == pytest.approx(np.median(averages), rel=1e-14, abs=1e-14)
+    with pytest.raises(ValueError):
+        stats.kth_walsh([1.0, 2.0], 4)
