@@ -64,3 +64,20 @@ def test_the_api_reference_documents_every_module_pages_call():
     plumbing = {"build", "cache", "cli", "outdir", "paths", "__init__", "__main__"}
     modules = {f"ruxlib.{p.stem}" for p in (REPO / "ruxlib").glob("*.py") if p.stem not in plumbing}
     assert modules - documented == set()
+
+
+def test_code_links_know_every_module_of_the_api_reference():
+    """Page code links to the API reference (sphinx-codeautolink) only for the modules named in
+    ``codeautolink_global_preface``: it must name every module the reference documents."""
+    import re
+
+    import yaml
+
+    from ruxlib.paths import REPO
+
+    config = yaml.safe_load((REPO / "_config.yml").read_text(encoding="utf-8"))
+    assert "ruxlib.sphinxext" in config["sphinx"]["extra_extensions"]
+    preface = config["sphinx"]["config"]["codeautolink_global_preface"]
+    named = set(re.findall(r"\b(\w+)(?=,|\n|$| as )", preface.split("import", 1)[1]))
+    documented = set(re.findall(r"automodule:: ruxlib\.(\w+)", (REPO / "book" / "api.md").read_text(encoding="utf-8")))
+    assert documented - named == set()
