@@ -116,13 +116,17 @@ def _read_rows(path: Path, spec: FileSpec, problems: list[str]) -> tuple[list[st
             "save the file as UTF-8 CSV"
         )
         return None
-    csv.field_size_limit(_MAX_FIELD)
-    try:
-        rows = list(csv.reader(io.StringIO(text)))
-    except csv.Error as e:
-        problems.append(f"{spec.name}: not a readable CSV file ({e}); cells hold at most {_MAX_FIELD:,} characters")
-        return None
-    rows = [r for r in rows if "".join(r).strip()]  # drop blank lines (every cell whitespace)
+    fast = _read_csv_fast(text)
+    if fast is not None:
+        rows = [fast.columns.tolist()]
+    else:
+        csv.field_size_limit(_MAX_FIELD)
+        try:
+            rows = list(csv.reader(io.StringIO(text)))
+        except csv.Error as e:
+            problems.append(f"{spec.name}: not a readable CSV file ({e}); cells hold at most {_MAX_FIELD:,} characters")
+            return None
+        rows = [r for r in rows if "".join(r).strip()]  # drop blank lines (every cell whitespace)
     header = [h.strip() for h in rows[0]]
     body = rows[1:]
     ok = True
@@ -143,12 +147,52 @@ def _read_rows(path: Path, spec: FileSpec, problems: list[str]) -> tuple[list[st
         seen.add(h)
     if not ok:
         return None
+    if fast is not None:  # every row has the header's width: rows numbered 1, 2, … as below
+        return header, fast.set_axis(header, axis=1).set_axis(pd.RangeIndex(1, len(fast) + 1), axis=0)
     width = len(header)
     for i, r in enumerate(body, start=1):
         if len(r) != width:
             problems.append(f"{spec.name} row {i}: has {len(r)} fields, the header has {width}")
     # cells are stripped column by column in _typed_frame
     return header, [(i, r) for i, r in enumerate(body, start=1) if len(r) == width]
+
+
+def _all_rows_have(text: str, width: int) -> bool:
+    """Whether every non-blank line of a CSV text has ``width`` fields (commas + 1 without quotes)."""
+    if '"' in text:
+        return all(len(r) == width for r in csv.reader(io.StringIO(text)) if "".join(r).strip())
+    return all(line.count(",") == width - 1 for line in text.splitlines() if line.strip())
+
+
+def _read_csv_fast(text: str) -> pd.DataFrame | None:
+    """The CSV's cells as text by pandas' C parser (header as column names, blank rows dropped).
+
+    ``None`` when the file is not a plain rectangular CSV (a row with more or fewer fields than
+    the header, a cell longer than ``_MAX_FIELD``, duplicate or empty header names, a parser
+    error): the checking reader (``csv``) then reads it and names every problem by row. Both
+    readers give the same cells; this one is about ten times faster on large files.
+    """
+    try:
+        table = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False, header=None,
+                            skip_blank_lines=True, engine="c")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, OverflowError):
+        return None
+    if table.empty or not _all_rows_have(text, table.shape[1]):  # the parser pads a short row with ""
+        return None
+    cells = table.to_numpy(dtype=object)
+    if max((len(c) for c in pd.unique(cells.ravel())), default=0) > _MAX_FIELD:
+        return None
+    blank = np.ones(len(table), dtype=bool)
+    for name in table.columns:  # a row is blank when every cell is whitespace
+        values = pd.unique(table[name].to_numpy(dtype=object))
+        blank &= table[name].isin([v for v in values if not v.strip()]).to_numpy()
+    table = table[~blank]
+    if table.empty:
+        return None
+    header = table.iloc[0].tolist()
+    if len(set(header)) != len(header):
+        return None
+    return table.iloc[1:].set_axis(header, axis=1).astype(object)
 
 
 def _xpt_cell(value) -> str:
@@ -229,31 +273,39 @@ def _typed_frame(spec: FileSpec, header: list[str], body: list[tuple[int, list[s
         missing.append(spec.one_of[0])
     if missing:
         return None
-    if not body and not spec.allow_empty:
+    if not len(body) and not spec.allow_empty:
         problems.append(f"{spec.name}: has a header but no data rows")
         return None
-    frame = pd.DataFrame([r for _, r in body], columns=header, index=[i for i, _ in body], dtype=object)
+    if isinstance(body, pd.DataFrame):  # from _read_csv_fast
+        frame = body
+    else:
+        frame = pd.DataFrame([r for _, r in body], columns=header, index=[i for i, _ in body], dtype=object)
     frame.index.name = "ROW"
-    for name in frame.columns:  # strip each distinct cell once (CSV rows arrive unstripped)
-        cells = frame[name].tolist()
-        stripped = {c: c.strip() for c in set(cells)}
-        frame[name] = pd.Series([stripped[c] for c in cells], index=frame.index, dtype=object)
-    usub = frame["USUBJID"].tolist() if "USUBJID" in frame else [None] * len(frame)
-    rownums = frame.index.tolist()
+    # each distinct cell is stripped and checked once (pandas.factorize), then spread to its rows
+    for name in frame.columns:  # CSV rows arrive unstripped
+        codes, uniques = pd.factorize(frame[name].to_numpy(dtype=object), use_na_sentinel=False)
+        stripped = np.array([u.strip() if isinstance(u, str) else u for u in uniques], dtype=object)
+        frame[name] = stripped[codes] if len(codes) else frame[name]
+    usub = frame["USUBJID"].to_numpy(dtype=object) if "USUBJID" in frame else np.full(len(frame), None)
+    rownums = frame.index.to_numpy()
     for col in spec.columns:
         if col.name not in frame:
             continue
-        cells = frame[col.name].tolist()
-        checked = {cell: _check_cell(col, cell) for cell in set(cells)}  # each distinct cell once
-        values = [checked[cell][0] for cell in cells]
-        for i in [i for i, cell in enumerate(cells) if checked[cell][1] is not None]:  # rows in order
-            problems.append(f"{_where(spec, rownums[i], usub[i])}: {checked[cells[i]][1]}")
+        codes, uniques = pd.factorize(frame[col.name].to_numpy(dtype=object), use_na_sentinel=False)
+        checked = [_check_cell(col, cell) for cell in uniques]
+        bad = np.array([problem is not None for _, problem in checked], dtype=bool)
+        for i in np.flatnonzero(bad[codes]) if len(codes) else []:  # rows in order
+            problems.append(f"{_where(spec, rownums[i], usub[i])}: {checked[codes[i]][1]}")
+        values = [value for value, _ in checked]
         if col.kind == "float":
-            frame[col.name] = pd.Series([np.nan if v is None else v for v in values], index=frame.index, dtype="float64")
+            typed = np.array([np.nan if v is None else v for v in values], dtype="float64")
+            frame[col.name] = pd.Series(typed[codes] if len(codes) else [], index=frame.index, dtype="float64")
         elif col.kind == "int":
-            frame[col.name] = pd.Series([None if v is None else int(v) for v in values], index=frame.index, dtype="Int64")
+            typed = pd.array([None if v is None else int(v) for v in values], dtype="Int64")
+            frame[col.name] = pd.Series(typed.take(codes) if len(codes) else [], index=frame.index, dtype="Int64")
         else:
-            frame[col.name] = pd.Series(values, index=frame.index, dtype="object")
+            typed = np.array(values, dtype=object)
+            frame[col.name] = pd.Series(typed[codes] if len(codes) else [], index=frame.index, dtype="object")
     return frame
 
 

@@ -409,3 +409,19 @@ def test_a_snapshot_is_used_only_for_its_own_unchanged_folder(tmp_path, monkeypa
     assert io.load_study(folder).meta.get("title") != "marked"
     snap.write_bytes(b"not a pickle")
     assert io.load_study(folder).adsl is not None  # an unreadable snapshot is ignored
+
+
+def test_fast_csv_reader_gives_the_checking_readers_cells_or_steps_aside():
+    import csv
+    import io as stdio
+
+    from ruxlib.io import _read_csv_fast
+
+    text = 'USUBJID,AGE,NOTE\n01, 54 ,"a, quoted"\n\n , , \n02,61,"two\nlines"\n'
+    rows = [r for r in csv.reader(stdio.StringIO(text)) if "".join(r).strip()]
+    fast = _read_csv_fast(text)
+    assert fast.columns.tolist() == rows[0]
+    assert fast.to_numpy().tolist() == rows[1:]  # blank and whitespace-only rows dropped, cells unstripped
+    assert _read_csv_fast("A,B\n1,2\n3\n") is None  # a short row: the checking reader names it
+    assert _read_csv_fast("A,B\n1,2,3\n") is None  # a long row
+    assert _read_csv_fast("A,A\n1,2\n") is None  # a repeated column name
