@@ -91,19 +91,22 @@ def toc_pages(root: Path = REPO) -> list[str]:
     return pages
 
 
-def _execute(page: str, source: Path, stage: Path, params: dict) -> tuple[str, Path, float]:
+def _execute(page: str, source: Path, stage: Path, params: dict, snapshot: Path | None = None) -> tuple[str, Path, float]:
     """Convert one page to a notebook and execute it; return (page, executed notebook, seconds).
 
     The notebook is written to ``stage/_run/PAGE.ipynb`` and runs with the page's folder in the
-    stage as its working directory. Kernel chatter on stderr, and the traceback of a failing
+    stage as its working directory; its kernel loads the study from ``snapshot`` when given
+    (:data:`ruxlib.io.SNAPSHOT_ENV`, set in this worker process, which the kernel inherits). Kernel chatter on stderr, and the traceback of a failing
     cell, go to ``stage/logs/PAGE.log`` instead of the terminal; a failure raises
     :class:`BuildError` with :func:`_failure` as its message.
     """
-    import os
-
     import nbformat
     import papermill as pm
 
+    from .io import SNAPSHOT_ENV
+
+    if snapshot is not None:
+        os.environ[SNAPSHOT_ENV] = str(snapshot)
     nb = stage / "_run" / f"{page}.ipynb"
     cwd = (stage / page).parent
     for folder in (nb.parent, cwd):
@@ -252,13 +255,17 @@ def glued_values(notebook: Path) -> dict:
 
 
 def _execute_all(pages: list[str], stage: Path, cache: PageCache, keys: dict[str, str], params: dict,
-                 jobs: int, progress: bool, force: bool) -> dict[str, float | None]:
+                 jobs: int, progress: bool, force: bool, snapshot: Path | None = None) -> dict[str, float | None]:
     """Execute the pages whose key is not in ``cache`` (all with ``force``), ``jobs`` at a time.
 
     Each executed notebook is stored in ``cache``. Returns each page's execution seconds, ``None``
     for a page reused from the cache. Every page runs in parallel with the others (the status
-    page's timings are filled in by :func:`publish`).
+    page's timings are filled in by :func:`publish`). ``snapshot``: the validated study
+    (:func:`ruxlib.io.save_snapshot`) the pages load. The workers are started by a fork server,
+    so they do not inherit this process's memory (a large study loaded for its check).
     """
+    import multiprocessing
+
     from tqdm import tqdm
 
     timings: dict[str, float | None] = {} if force else {p: None for p in pages if cache.get(p, keys[p])}
@@ -267,8 +274,9 @@ def _execute_all(pages: list[str], stage: Path, cache: PageCache, keys: dict[str
     bar.set_postfix_str(f"{len(timings)} cached")
     bar.update(len(timings))
     errors = []
-    with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(todo) or 1))) as pool:
-        futures = [pool.submit(_execute, page, REPO / f"{page}.md", stage, params) for page in todo]
+    with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(todo) or 1)),
+                             mp_context=multiprocessing.get_context("forkserver")) as pool:
+        futures = [pool.submit(_execute, page, REPO / f"{page}.md", stage, params, snapshot) for page in todo]
         for fut in as_completed(futures):
             try:
                 page, notebook, seconds = fut.result()
@@ -389,7 +397,6 @@ def _unchanged(out: Path, fingerprint: str) -> dict | None:
 
 
 def _write_atomic(path: Path, text: str) -> None:
-    import os
     import tempfile
 
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
@@ -433,7 +440,7 @@ def _build_locked(data: Path, out: Path, inputs: dict, params: dict, jobs: int, 
         _write_atomic(out / "results.json", json.dumps(results, indent=1, default=str))
         return out
 
-    from .io import SNAPSHOT_ENV, _load_checked, coverage, save_snapshot
+    from .io import _load_checked, coverage, save_snapshot
 
     study, check = _load_checked(data)  # raises DataError with every problem
     report = coverage(check) if progress else ""
@@ -444,17 +451,14 @@ def _build_locked(data: Path, out: Path, inputs: dict, params: dict, jobs: int, 
     _stage(stage, pages, title=None if study.publication else study.title)
     # the pages load this snapshot of the validated study instead of validating the folder again
     snapshot = save_snapshot(study, stage / "_run" / "study.pickle")
-    before = os.environ.get(SNAPSHOT_ENV)
-    os.environ[SNAPSHOT_ENV] = str(snapshot)
+    publication, warnings = study.publication, list(study.warnings)
+    del study, check  # a large trial's tables are not kept here while the pages run
     try:
-        timings = _execute_all(pages, stage, cache, keys, {**params, "data_dir": str(data)}, jobs, progress, force)
+        timings = _execute_all(pages, stage, cache, keys, {**params, "data_dir": str(data)}, jobs, progress, force,
+                               snapshot=snapshot)
     finally:
-        if before is None:
-            os.environ.pop(SNAPSHOT_ENV, None)
-        else:
-            os.environ[SNAPSHOT_ENV] = before
         snapshot.unlink(missing_ok=True)
-    glued = _publish_all(pages, stage, cache, keys, timings, publication=study.publication, params=params,
+    glued = _publish_all(pages, stage, cache, keys, timings, publication=publication, params=params,
                          folder=data.name)
     _sphinx(stage)
     results = {
@@ -468,7 +472,7 @@ def _build_locked(data: Path, out: Path, inputs: dict, params: dict, jobs: int, 
     with Replacement(out) as new:
         shutil.copytree(stage / "_out" / "_build" / "html", new, dirs_exist_ok=True)
         (new / "results.json").write_text(json.dumps(results, indent=1, default=str), encoding="utf-8")
-        record = {"fingerprint": fingerprint, "coverage": report, "warnings": list(study.warnings)}
+        record = {"fingerprint": fingerprint, "coverage": report, "warnings": warnings}
         (new / FINGERPRINT).write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
     return out
 

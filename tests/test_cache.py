@@ -183,3 +183,26 @@ def test_a_rebuild_executes_only_what_changed(tiny_repo, tmp_path):
     other = tmp_path / "other"
     assert _report(repo, data, other) == {"executed": [], "reused": ["book/a", "book/b"]}
     assert (other / "book" / "b.html").is_file()
+
+
+@pytest.mark.slow
+def test_a_page_loads_the_builds_snapshot_of_the_study(tmp_path):
+    import json
+
+    from conftest import DATA
+
+    from ruxlib import io
+
+    study = io.load_study(DATA)
+    study.meta["title"] = "from the snapshot"  # only the saved copy says this
+    snapshot = io.save_snapshot(study, tmp_path / "study.pickle")
+    page = tmp_path / "title.md"
+    page.write_text(
+        "---\njupytext:\n  text_representation: {extension: .md, format_name: myst}\n"
+        "kernelspec: {display_name: Python 3, language: python, name: python3}\n---\n\n# Title\n\n"
+        "```{code-cell} ipython3\n:tags: [parameters]\ndata_dir = '.'\n```\n\n"
+        "```{code-cell} ipython3\nfrom ruxlib import io\nprint(io.load_study(data_dir).meta['title'])\n```\n"
+    )
+    _, notebook, _ = _execute("book/title", page, tmp_path / "stage", {"data_dir": str(DATA)}, snapshot)
+    printed = [o.get("text") for c in json.loads(notebook.read_text())["cells"] for o in c.get("outputs", [])]
+    assert printed == [["from the snapshot\n"]]
