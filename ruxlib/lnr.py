@@ -363,13 +363,17 @@ def ratio_text(x: float) -> str:
 def count_text(n: int) -> str:
     """A count for prose: ``"3,432"``, or ``"about 1.2 × 10^15"`` from ten million on (never a glued wall of digits).
 
-    >>> count_text(3432), count_text(2 * 10**15)
-    ('3,432', 'about 2.0 × 10^15')
+    >>> count_text(3432), count_text(2 * 10**15), count_text(math.comb(100_000, 50_000))
+    ('3,432', 'about 2.0 × 10^15', 'about 2.5 × 10^30100')
     """
     if n < 10_000_000:
         return f"{n:,}"
-    exp = len(str(n)) - 1
-    return f"about {n / 10**exp:.1f} × 10^{exp}"
+    digits = math.log10(n)  # exact enough for any int: a 30,000-digit count has no str() (or float)
+    exp = math.floor(digits)
+    mantissa = round(10 ** (digits - exp), 1)
+    if mantissa >= 10:
+        mantissa, exp = mantissa / 10, exp + 1
+    return f"about {mantissa:.1f} × 10^{exp}"
 
 
 def _beyond_values(study: Study, horizon: float, known: dict) -> dict[str, object]:
