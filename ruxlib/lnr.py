@@ -324,7 +324,10 @@ def page_values(study: Study, horizon: float = 28) -> dict[str, object]:
         "lnr-n-itt": len(table), "lnr-n-evaluable": int(table["LNRFL"].eq("Y").sum()),
         "lnr-n-excluded": int(table["LNREXCL"].ne("").sum()),
         "lnr-n-missing": int((table["LNREXCL"].eq("") & table["LNRBL"].isna()).sum()),
-        "lnr-excl-text": ", ".join(reasons) if reasons else "nobody",
+        "lnr-excl-text": (", ".join(reasons) if len(reasons) <= LIST_MAX else
+                          f"{len(reasons):,} patients (" + ", ".join(
+                              f"{n:,} {why}" for why, n in excluded["REASON"].value_counts().items()) + ")")
+        if reasons else "nobody",
     }
     names = ["lnr-median", "lnr-n-surv", "lnr-n-nonsurv", "lnr-nonsurv-low", "lnr-n-at-median", "lnr-n-high",
              "lnr-n-low", "nonsurv.all_low", "lnr-wmw-p", "lnr-min-p", "lnr-min-p-num", "lnr-n-splits",
@@ -358,6 +361,10 @@ def ratio_text(x: float) -> str:
     if x >= 100:
         return f"{float(f'{x:.2g}'):,.0f}"
     return f"{x:.2g}"
+
+
+LIST_MAX = 10
+"""Most patients a sentence names one by one; above it, the sentence counts them by reason."""
 
 
 def count_text(n: int) -> str:
