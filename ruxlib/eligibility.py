@@ -302,12 +302,13 @@ def _from_bool(study: Study, values: pd.Series, evidence: pd.Series, undecided_n
 
 def _all_of(study: Study, *parts: pd.DataFrame) -> pd.DataFrame:
     """Three-valued AND: not met if any part is not met, met if all are met."""
-    status = []
-    for i in range(len(parts[0])):
-        s = [p["status"].iloc[i] for p in parts]
-        status.append(NOT_MET if NOT_MET in s else (MET if all(x == MET for x in s) else UNDECIDED))
-    evidence = ["; ".join(p["evidence"].iloc[i] for p in parts) for i in range(len(parts[0]))]
-    return _frame(study, status, evidence)
+    statuses = np.column_stack([p["status"].to_numpy(dtype=object) for p in parts])
+    status = np.where((statuses == NOT_MET).any(axis=1), NOT_MET,
+                      np.where((statuses == MET).all(axis=1), MET, UNDECIDED))
+    evidence = parts[0]["evidence"].astype(str).to_numpy(dtype=object)
+    for p in parts[1:]:
+        evidence = evidence + "; " + p["evidence"].astype(str).to_numpy(dtype=object)
+    return _frame(study, list(status), list(evidence))
 
 
 def _age_at_least(study: Study, years: float) -> pd.DataFrame:
