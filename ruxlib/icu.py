@@ -354,24 +354,29 @@ def state_occupancy(study: Study, horizon: float = 28, start: float = 0, step: f
         cen = ev[ev["event"] == 0]["time"]
         censored[cen.index] = cen
     days = np.arange(start, horizon + step / 2, step)
+    index = pd.Index(subjects)
+    dead_day = death.to_numpy(float)
+    gone_day = censored.to_numpy(float)
+    codes = {k: index.get_indexer(ep.loc[ep["PARAMCD"].eq(k), "USUBJID"]) for k in EPISODES}
+    spans = {k: (ep.loc[ep["PARAMCD"].eq(k), "ASTDY"].to_numpy(float), ep.loc[ep["PARAMCD"].eq(k), "AENDY"].to_numpy(float))
+             for k in EPISODES}
     rows = []
-    for t in days:
-        on = {k: set(ep[ep["PARAMCD"].eq(k) & (ep["ASTDY"] <= t) & (ep["AENDY"] > t)]["USUBJID"]) for k in EPISODES}
+    for t in days:  # one vectorised pass per day, the states in the order of the Notes
+        on = {}
+        for k in EPISODES:
+            inside = (spans[k][0] <= t) & (spans[k][1] > t)
+            flag = np.zeros(len(index), dtype=bool)
+            flag[codes[k][inside & (codes[k] >= 0)]] = True
+            on[k] = flag
+        dead = dead_day <= t
+        gone = ~dead & (gone_day <= t)
+        ecmo = ~dead & ~gone & on["ECMO"]
+        imv = ~dead & ~gone & ~ecmo & on["IMV"]
+        in_icu = ~dead & ~gone & ~ecmo & ~imv & on["ICU"]
         counts = dict.fromkeys(OCCUPANCY_STATES, 0)
-        for u in subjects:
-            if death[u] <= t:
-                state = "Dead"
-            elif censored[u] <= t:
-                state = "Transferred (unknown)"
-            elif u in on["ECMO"]:
-                state = "ICU, ECMO"
-            elif u in on["IMV"]:
-                state = "ICU, ventilated"
-            elif u in on["ICU"]:
-                state = "ICU, not ventilated"
-            else:
-                state = "Out of ICU, alive"
-            counts[state] += 1
+        counts.update({"Dead": int(dead.sum()), "Transferred (unknown)": int(gone.sum()), "ICU, ECMO": int(ecmo.sum()),
+                       "ICU, ventilated": int(imv.sum()), "ICU, not ventilated": int(in_icu.sum())})
+        counts["Out of ICU, alive"] = len(index) - sum(v for k, v in counts.items() if k != "Out of ICU, alive")
         rows.append(counts)
     return pd.DataFrame(rows, index=pd.Index(days, name="day"))
 
