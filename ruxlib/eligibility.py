@@ -532,8 +532,22 @@ def assess(study: Study, nct_id: str) -> pd.DataFrame:
         Long format, one row per subject × criterion: ``USUBJID, criterion,
         kind, text, status, evidence, decided_by``. ``status`` is ``"met"``,
         ``"not met"`` or ``"cannot be decided"`` and refers to the criterion's
-        statement (for an exclusion criterion, ``"met"`` excludes).
+        statement (for an exclusion criterion, ``"met"`` excludes). A copy of the result is
+        kept for the same study object and trial while the study's tables are the same objects
+        (a page asks for it a dozen times; 2 s each at 100,000 subjects).
     """
+    frames = tuple(id(getattr(study, name)) for name in ("adsl", "advs", "adlb", "adicu"))
+    memo = study.__dict__.setdefault("_eligibility_assess", {})
+    if memo.get("frames") != frames:  # a table was replaced: forget every trial's result
+        memo.clear()
+        memo["frames"] = frames
+    if nct_id not in memo:
+        memo[nct_id] = _assess(study, nct_id)
+    return memo[nct_id].copy()
+
+
+def _assess(study: Study, nct_id: str) -> pd.DataFrame:
+    """:func:`assess` without the memo."""
     parts = []
     for r in rules_for(nct_id):
         res = r(study).reset_index()

@@ -229,3 +229,23 @@ def test_verdict_patterns_count_subjects_per_combination():
     t = verdict_patterns(m, v)
     assert t["subjects"].tolist() == [3, 2]
     assert t.iloc[0][["INC2", "verdict"]].tolist() == ["met", "eligible"]
+
+
+def test_assess_is_computed_once_per_study_and_trial_until_a_table_is_replaced(monkeypatch):
+    from conftest import DATA
+
+    from ruxlib import eligibility as el
+    from ruxlib.io import load_study
+
+    study = load_study(DATA)
+    calls = []
+    real = el._assess
+    monkeypatch.setattr(el, "_assess", lambda s, n: calls.append(n) or real(s, n))
+    first = el.assess(study, "NCT04359290")
+    first.loc[0, "status"] = "changed by the caller"  # callers get a copy
+    again = el.assess(study, "NCT04359290")
+    el.assess(study, "NCT04334044")
+    assert calls == ["NCT04359290", "NCT04334044"] and again.loc[0, "status"] != "changed by the caller"
+    study.advs = study.advs.iloc[:0]  # a replaced table: computed afresh
+    el.assess(study, "NCT04359290")
+    assert calls == ["NCT04359290", "NCT04334044", "NCT04359290"]
