@@ -117,7 +117,15 @@ def _scale_table(rows: dict) -> dict:
             "target": "build ≤ 3 × 16-subject build, peak RSS ≤ 4096 MiB" if n != 16 else "reference",
             **({"ratio_to_16": round(row["seconds"] / base, 2)} if base and "seconds" in row and n != 16 else {}),
         }
+        if n != 16:
+            out[f"{n} subjects"]["met"] = _scale_met(out[f"{n} subjects"])
     return out
+
+
+def _scale_met(row: dict) -> bool:
+    """Whether a scale point meets its target: built, ≤ 3 × the 16-subject build, peak RSS ≤ 4 GiB."""
+    peak = max(row.get("peak_rss_mib", 0), row.get("peak_rss_children_mib", 0))
+    return "ratio_to_16" in row and row["ratio_to_16"] <= 3 and peak <= 4096
 
 
 def save(figures: dict) -> None:
