@@ -491,3 +491,19 @@ def _sphinx(stage: Path) -> None:
         lines = (result.stdout + result.stderr).splitlines()
         bad = [line for line in lines if "WARNING" in line or "ERROR" in line or "Error" in line]
         raise BuildError("Jupyter Book failed:\n" + "\n".join((bad or lines)[-30:]))
+    _sync_static(stage / "book" / "_static", stage / "_out" / "_build" / "html" / "_static")
+
+
+def _sync_static(source: Path, target: Path) -> None:
+    """Copy the book's own static files (``html_static_path``) that differ into the output.
+
+    Sphinx copies static files only when some page is out of date, so a rebuild after a change
+    to ``custom.css`` alone would keep the old stylesheet.
+    """
+    if not source.is_dir():
+        return
+    for path in source.rglob("*"):
+        dest = target / path.relative_to(source)
+        if path.is_file() and (not dest.is_file() or dest.read_bytes() != path.read_bytes()):
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, dest)

@@ -206,3 +206,20 @@ def test_a_page_loads_the_builds_snapshot_of_the_study(tmp_path):
     _, notebook, _ = _execute("book/title", page, tmp_path / "stage", {"data_dir": str(DATA)}, snapshot)
     printed = [o.get("text") for c in json.loads(notebook.read_text())["cells"] for o in c.get("outputs", [])]
     assert printed == [["from the snapshot\n"]]
+
+
+def test_a_changed_stylesheet_reaches_the_output_even_when_no_page_changed(tmp_path):
+    # Sphinx copies static files only when a page is out of date; the build copies the rest.
+    from ruxlib.build import _sync_static
+
+    source, target = tmp_path / "book" / "_static", tmp_path / "html" / "_static"
+    (source / "img").mkdir(parents=True)
+    (source / "custom.css").write_text("table { font-size: 0.85em }")
+    (source / "img" / "logo.svg").write_text("<svg/>")
+    target.mkdir(parents=True)
+    (target / "custom.css").write_text("table { font-size: 1em }")
+    (target / "basic.css").write_text("sphinx's own")
+    _sync_static(source, target)
+    assert (target / "custom.css").read_text() == "table { font-size: 0.85em }"
+    assert (target / "img" / "logo.svg").read_text() == "<svg/>"
+    assert (target / "basic.css").read_text() == "sphinx's own"  # theirs are left alone
