@@ -61,7 +61,7 @@ def test_the_api_reference_documents_every_module_pages_call():
     from ruxlib.paths import REPO
 
     documented = set(re.findall(r"automodule:: (ruxlib\.[a-z_.]+)", (REPO / "book" / "api.md").read_text()))
-    plumbing = {"build", "cache", "cli", "outdir", "paths", "__init__", "__main__"}
+    plumbing = {"build", "cache", "cli", "outdir", "paths", "sphinxext", "__init__", "__main__"}
     modules = {f"ruxlib.{p.stem}" for p in (REPO / "ruxlib").glob("*.py") if p.stem not in plumbing}
     assert modules - documented == set()
 
